@@ -1,0 +1,56 @@
+import { AccLensError } from '../../errors.ts';
+import type { Command } from '../command.ts';
+
+/** A designed command that is not implemented yet: it says so and exits 2 — never fake output. */
+export function pendingCommand(name: string, summary: string, usage: string, issue: string): Command {
+  const help = `${usage}\n\n${summary}\n\nNot built yet (tracked in ${issue}). Running it exits with status 2.`;
+  return {
+    name,
+    summary: `${summary} (not built yet)`,
+    help,
+    async run(argv) {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        process.stdout.write(`${help}\n`);
+        return 0;
+      }
+      throw new AccLensError('E_NOT_BUILT', `acc-lens ${name} is not built yet (${issue}).`);
+    },
+  };
+}
+
+export const instrumentCommand = pendingCommand(
+  'instrument',
+  'Find each layer\'s attention and router in an ONNX decoder, report their form, and write an instrumented copy.',
+  'Usage: acc-lens instrument MODEL.onnx [--out FILE] [--json]',
+  'the capture issue',
+);
+export const captureCommand = pendingCommand(
+  'capture',
+  'Run base and tuned (or one --model) on a probe set; capture attention and routing into an Arrow run store.',
+  'Usage: acc-lens capture --base A.onnx --tuned B.onnx --probes P.jsonl --out runs/NAME [--shard i/n]',
+  'the capture issue',
+);
+export const metricsCommand = pendingCommand(
+  'metrics',
+  'Compute attention and routing metrics with bootstrap confidence intervals for a run.',
+  'Usage: acc-lens metrics runs/NAME [--select-on half] [--json]',
+  'the metrics issue',
+);
+export const figuresCommand = pendingCommand(
+  'figures',
+  'Render paper figures (SVG/PNG/PDF) for a run.',
+  'Usage: acc-lens figures runs/NAME --out DIR [--format svg,png,pdf]',
+  'the figures issue',
+);
+export const viewCommand = pendingCommand(
+  'view',
+  'Serve the Svelte/D3 viewer for a run on 127.0.0.1.',
+  'Usage: acc-lens view runs/NAME [--port N] [--no-open]',
+  'the viewer issue',
+);
+export const exportCommand = pendingCommand(
+  'export',
+  'Write Parquet copies of a run\'s Arrow tables for pandas / polars / DuckDB.',
+  'Usage: acc-lens export runs/NAME --parquet',
+  'the capture issue',
+);
