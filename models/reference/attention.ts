@@ -1,0 +1,117 @@
+import type { Rng } from '../../analysis/stats/rng.ts';
+import { Matrix, filled, randomOrthogonal } from './linear.ts';
+import { PLANT, REFERENCE_CONFIG as C, RESIDUAL, headLayout, rangeIndices } from './layout.ts';
+
+/** What a query head does. A planted head's KV head serves it alone; its sibling query heads are `uniform` (q = 0). */
+export type HeadRole = 'family' | 'retrieval' | 'uniform' | 'generic';
+
+export const LAYER_HEAD_ROLES: readonly HeadRole[][] = [
+  ['family', 'uniform', 'generic', 'generic'],
+  ['retrieval', 'uniform', 'generic', 'generic'],
+  ['generic', 'generic', 'generic', 'generic'],
+  ['generic', 'generic', 'retrieval', 'uniform'],
+];
+
+const D = C.head_dim;
+const GROUP = C.num_attention_heads / C.num_key_value_heads;
+const layout = headLayout(C);
+const GENERIC = rangeIndices(RESIDUAL.GENERIC);
+const CODE = rangeIndices(RESIDUAL.CODE);
+/** Write scale of generic heads into GENERIC: small, so no layer drowns the stream. */
+const GENERIC_WRITE_STD = 0.02;
+/** Marker weight in the family head's key; ≫ the constant so header keys point at the query. */
+const FAMILY_KEY_MARKER = 8;
+/** Recency-notch weight b: the notch holds `notchShare` of the retrieval q/k energy (code energy 30, constant 1). */
+export const NOTCH_WEIGHT = Math.sqrt((PLANT.notchShare / (1 - PLANT.notchShare)) * (CODE.length / layout.notchDims.length));
+
+export interface AttentionWeights {
+  qProj: Float32Array; kProj: Float32Array; vProj: Float32Array; oProj: Float32Array;
+  qNorm: Float32Array; kNorm: Float32Array;
+}
+
+/** The retrieval dims of a head whose q_norm gain differs between base and tuned. */
+export const retrievalGainDims = (): number[] => [...layout.slowDims, ...layout.notchDims];
+
+/**
+ * Attention weights of one layer from its head roles. `retrievalGain` is the q_norm gain on the
+ * retrieval dims — the only attention weight that differs between base and tuned.
+ */
+export function buildAttention(rng: Rng, roles: readonly HeadRole[], retrievalGain: number): AttentionWeights {
+  const H = C.hidden_size;
+  const q = new Matrix(C.num_attention_heads * D, H);
+  const k = new Matrix(C.num_key_value_heads * D, H);
+  const v = new Matrix(C.num_key_value_heads * D, H);
+  const o = new Matrix(H, C.num_attention_heads * D);
+  const qNorm = filled(D, 1);
+  const kNorm = filled(D, 1);
+  const genericStd = 1 / Math.sqrt(GENERIC.length);
+  const rotation = randomOrthogonal(rng.fork('retrieval-rotation'), CODE.length);
+
+  for (let g = 0; g < C.num_key_value_heads; g++) {
+    const heads = roles.slice(g * GROUP, (g + 1) * GROUP);
+    const rows = (dims: number[]) => dims.map((d) => g * D + d);
+    const allDims = Array.from({ length: D }, (_, d) => d);
+    if (heads.includes('family')) {
+      // Key: the marker on the slowest pairs (no rotation over 16k), the constant on fast pairs
+      // so non-header keys are not near-zero vectors that k_norm would blow up.
+      for (const d of layout.familyDims) k.set(g * D + d, RESIDUAL.MARKER, FAMILY_KEY_MARKER);
+      for (const d of layout.fastPairs.slice(0, 8)) k.set(g * D + d, RESIDUAL.CONST, 1);
+      // Value: dims 0..4 carry the one-hot family source; the rest is generic for sibling heads.
+      rangeIndices(RESIDUAL.FAMILY_SOURCE).forEach((col, i) => v.set(g * D + i, col, 1));
+      v.randomBlock(rng, rows(allDims.slice(5)), GENERIC, genericStd);
+    } else if (heads.includes('retrieval')) {
+      // Key: the token code rotated into the slow pairs, +b·const on the first coordinate of fast pairs.
+      setRotatedCode(k, g * D, rotation);
+      for (const d of layout.notchDims) k.set(g * D + d, RESIDUAL.CONST, NOTCH_WEIGHT);
+      v.randomBlock(rng, rows(allDims), GENERIC, genericStd);
+    } else {
+      k.randomBlock(rng, rows(layout.middleDims), GENERIC, genericStd);
+      v.randomBlock(rng, rows(allDims), GENERIC, genericStd);
+    }
+  }
+
+  roles.forEach((role, h) => {
+    const base = h * D;
+    switch (role) {
+      case 'family':
+        for (const d of layout.familyDims) q.set(base + d, RESIDUAL.CONST, 1);
+        for (const d of layout.familyDims) qNorm[d] = PLANT.familyHeadGain;
+        // o_proj: value dims 0..4 → FAMILY, scaled so the copied feature is ≈ PLANT.familyFeature.
+        rangeIndices(RESIDUAL.FAMILY).forEach((row, i) => o.set(row, base + i, PLANT.familyFeature * headerTokenRms()));
+        break;
+      case 'retrieval':
+        setRotatedCode(q, base, rotation);
+        for (const d of layout.notchDims) q.set(base + d, RESIDUAL.CONST, -NOTCH_WEIGHT);
+        for (const d of retrievalGainDims()) qNorm[d] = retrievalGain;
+        o.randomBlock(rng, GENERIC, range(base, D), GENERIC_WRITE_STD);
+        break;
+      case 'uniform':
+        // q = 0: attends uniformly; reads only the value dims its planted sibling leaves generic.
+        o.randomBlock(rng, GENERIC, range(base + 5, D - 5), GENERIC_WRITE_STD);
+        break;
+      case 'generic':
+        q.randomBlock(rng, layout.middleDims.map((d) => base + d), GENERIC, genericStd);
+        o.randomBlock(rng, GENERIC, range(base, D), GENERIC_WRITE_STD);
+        break;
+    }
+  });
+  return { qProj: q.data, kProj: k.data, vProj: v.data, oProj: o.data, qNorm, kNorm };
+}
+
+function range(start: number, length: number): number[] {
+  return Array.from({ length }, (_, i) => start + i);
+}
+
+/** rows base+slowDims[j] ← Σ_i R[j,i]·code_i: q·k becomes the code dot product (R orthogonal). */
+function setRotatedCode(m: Matrix, base: number, rotation: Float64Array): void {
+  const n = CODE.length;
+  layout.slowDims.forEach((d, j) => {
+    for (let i = 0; i < n; i++) m.set(base + d, CODE[i]!, rotation[j * n + i]!);
+  });
+}
+
+/** Expected RMS of a header token's embedding (code 30, const 1, family 1, marker 1, generic). */
+function headerTokenRms(): number {
+  const genericEnergy = GENERIC.length * 0.25; // GENERIC_EMBED_STD² per dim
+  return Math.sqrt((CODE.length + 3 + genericEnergy) / C.hidden_size);
+}

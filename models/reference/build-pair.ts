@@ -1,0 +1,59 @@
+import { createRng } from '../../analysis/stats/rng.ts';
+import type { TaskFamily } from '../../analysis/probes/families.ts';
+import type { LayerWeights, ModelWeights } from '../weights.ts';
+import { assertWeightShapes } from '../weights.ts';
+import { LAYER_HEAD_ROLES, buildAttention } from './attention.ts';
+import { buildEmbedding } from './embedding.ts';
+import { familyTokenIds, type TokenizerVocab } from './family-tokens.ts';
+import { filled } from './linear.ts';
+import { PLANT, REFERENCE_CONFIG as C } from './layout.ts';
+import { buildBaseRouter, buildExperts, familyExpertSubsets, plantRouter } from './moe.ts';
+
+export const REFERENCE_SEED = 20_260_521;
+
+export interface ReferencePair {
+  base: ModelWeights;
+  tuned: ModelWeights;
+  familyIds: Record<TaskFamily, number[]>;
+  /** Per routed layer: family → expert subset. */
+  expertSubsets: Map<number, Record<TaskFamily, number[]>>;
+}
+
+/**
+ * Builds the base and tuned weights. Both draw every random number from the same streams;
+ * tuned then differs only in the planted q_norm gains and routers (docs/reference-models.md).
+ */
+export function buildReferencePair(tokenizer: TokenizerVocab, seed = REFERENCE_SEED): ReferencePair {
+  const rng = createRng(seed);
+  const familyIds = familyTokenIds(tokenizer);
+  const embed = buildEmbedding(rng.fork('embedding'), familyIds);
+  const expertSubsets = new Map<number, Record<TaskFamily, number[]>>();
+  const baseLayers: LayerWeights[] = [];
+  const tunedLayers: LayerWeights[] = [];
+
+  for (let layer = 0; layer < C.num_hidden_layers; layer++) {
+    const roles = LAYER_HEAD_ROLES[layer]!;
+    const layerRng = rng.fork(`layer-${layer}`);
+    // The same seed twice: attention weights are identical except the retrieval q_norm gain.
+    const attentionSeed = layerRng.int(2 ** 32);
+    const baseAttention = buildAttention(createRng(attentionSeed), roles, PLANT.retrievalGain.base);
+    const tunedAttention = buildAttention(createRng(attentionSeed), roles, PLANT.retrievalGain.tuned);
+    const router = buildBaseRouter(layerRng.fork('router'));
+    const experts = buildExperts(layerRng.fork('experts'));
+    const shared = { inputNorm: filled(C.hidden_size, 1), postNorm: filled(C.hidden_size, 1), experts };
+    baseLayers.push({ ...shared, ...baseAttention, router });
+    let tunedRouter = router;
+    if ((PLANT.routedLayers as readonly number[]).includes(layer)) {
+      const subsets = familyExpertSubsets(layerRng.fork('expert-subsets'));
+      expertSubsets.set(layer, subsets);
+      tunedRouter = plantRouter(router, subsets);
+    }
+    tunedLayers.push({ ...shared, ...tunedAttention, router: tunedRouter });
+  }
+  const finalNorm = filled(C.hidden_size, 1);
+  const base: ModelWeights = { config: C, embed, layers: baseLayers, finalNorm };
+  const tuned: ModelWeights = { config: C, embed, layers: tunedLayers, finalNorm };
+  assertWeightShapes(base);
+  assertWeightShapes(tuned);
+  return { base, tuned, familyIds, expertSubsets };
+}

@@ -1,0 +1,38 @@
+import type { Rng } from '../../analysis/stats/rng.ts';
+import { TASK_FAMILIES, type TaskFamily } from '../../analysis/probes/families.ts';
+import { REFERENCE_CONFIG as C, RESIDUAL, rangeIndices } from './layout.ts';
+
+/** Generic-content scale: keeps the code and constant a steady share of every token's RMS. */
+export const GENERIC_EMBED_STD = 0.5;
+
+/**
+ * Token embedding [V, H]: a random code of norm √30 per token id (no near-twins among the
+ * 151k ids with 30 dims), a constant 1, generic content, and for family-header tokens a
+ * one-hot family plus a marker.
+ */
+export function buildEmbedding(rng: Rng, familyIds: Record<TaskFamily, number[]>): Float32Array {
+  const V = C.vocab_size, H = C.hidden_size;
+  const embed = new Float32Array(V * H);
+  const codeDims = rangeIndices(RESIDUAL.CODE);
+  const generic = rangeIndices(RESIDUAL.GENERIC);
+  const code = new Float64Array(codeDims.length);
+  for (let t = 0; t < V; t++) {
+    const row = t * H;
+    let norm = 0;
+    for (let i = 0; i < code.length; i++) {
+      code[i] = rng.normal();
+      norm += code[i]! ** 2;
+    }
+    const scale = Math.sqrt(code.length / norm);
+    codeDims.forEach((d, i) => { embed[row + d] = code[i]! * scale; });
+    embed[row + RESIDUAL.CONST] = 1;
+    for (const d of generic) embed[row + d] = rng.normal() * GENERIC_EMBED_STD;
+  }
+  TASK_FAMILIES.forEach((family, f) => {
+    for (const id of familyIds[family]) {
+      embed[id * H + RESIDUAL.FAMILY_SOURCE.start + f] = 1;
+      embed[id * H + RESIDUAL.MARKER] = 1;
+    }
+  });
+  return embed;
+}
