@@ -1,0 +1,65 @@
+import { AccLensError } from '../errors.ts';
+
+/** What the runner needs to know about a decoder export, read from its inputs and outputs. */
+export interface ModelContract {
+  layers: number;
+  kvHeads: number; // Nkv
+  headDim: number; // D
+  vocab?: number; // from logits' last dim when fixed
+  hasPositionIds: boolean;
+  outputs: string[];
+}
+
+/** The part of an ORT session's metadata the contract reads (kept free of onnxruntime types). */
+export interface IoInfo {
+  name: string;
+  shape?: readonly (number | string)[];
+}
+
+const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
+const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'position_ids']);
+
+const contractError = (path: string, what: string) =>
+  new AccLensError('E_ONNX_CONTRACT', `${path}: ${what}. Expected inputs input_ids, attention_mask, [position_ids,] past_key_values.N.key/value and outputs logits, present.N.key/value (see docs/model-contract.md).`);
+
+/**
+ * Checks a decoder's inputs/outputs against docs/model-contract.md; throws E_ONNX_CONTRACT naming
+ * every missing or unexpected name. Example: `readContract('m.onnx', session.inputMetadata, session.outputMetadata)`.
+ */
+export function readContract(path: string, inputs: readonly IoInfo[], outputs: readonly IoInfo[]): ModelContract {
+  const inNames = new Set(inputs.map((i) => i.name));
+  const outNames = new Set(outputs.map((o) => o.name));
+  const layerIds = new Set<number>();
+  for (const n of inNames) {
+    const m = PAST.exec(n);
+    if (m) layerIds.add(Number(m[1]));
+  }
+  const layers = layerIds.size === 0 ? 0 : Math.max(...layerIds) + 1;
+  const missing: string[] = [];
+  for (const n of ['input_ids', 'attention_mask']) if (!inNames.has(n)) missing.push(`input ${n}`);
+  if (!outNames.has('logits')) missing.push('output logits');
+  if (layers === 0) missing.push('inputs past_key_values.N.key/value');
+  for (let L = 0; L < layers; L++) {
+    for (const kv of ['key', 'value']) {
+      if (!inNames.has(`past_key_values.${L}.${kv}`)) missing.push(`input past_key_values.${L}.${kv}`);
+      if (!outNames.has(`present.${L}.${kv}`)) missing.push(`output present.${L}.${kv}`);
+    }
+  }
+  if (missing.length > 0) throw contractError(path, `missing ${missing.join(', ')}`);
+  const unknown = [...inNames].filter((n) => !KNOWN_INPUTS.has(n) && !PAST.test(n));
+  if (unknown.length > 0) throw contractError(path, `unexpected inputs ${unknown.join(', ')} (acc-lens cannot feed them)`);
+  const pastShape = inputs.find((i) => i.name === 'past_key_values.0.key')?.shape ?? [];
+  const [kvHeads, headDim] = [pastShape[1], pastShape[3]];
+  if (typeof kvHeads !== 'number' || typeof headDim !== 'number') {
+    throw contractError(path, `past_key_values.0.key has shape [${pastShape.join(', ')}]; KV heads (dim 1) and head_dim (dim 3) must be fixed numbers`);
+  }
+  const vocab = outputs.find((o) => o.name === 'logits')?.shape?.[2];
+  return {
+    layers,
+    kvHeads,
+    headDim,
+    ...(typeof vocab === 'number' ? { vocab } : {}),
+    hasPositionIds: inNames.has('position_ids'),
+    outputs: [...outNames],
+  };
+}

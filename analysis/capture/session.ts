@@ -1,0 +1,130 @@
+import * as ort from 'onnxruntime-node';
+import { AccLensError } from '../errors.ts';
+import { readContract, type ModelContract } from './session-contract.ts';
+import { createSession, type OpenOptions } from './session-ep.ts';
+
+export type { ModelContract } from './session-contract.ts';
+export type { EpChoice, OpenOptions } from './session-ep.ts';
+
+/** A fetched output, free of onnxruntime types so later stages need not import it. */
+export interface NamedTensor {
+  data: Float32Array | BigInt64Array | Int32Array;
+  dims: readonly number[];
+}
+
+export interface ChunkOutputs {
+  index: number;
+  start: number; // first position of the chunk
+  length: number; // S
+  outputs: Record<string, NamedTensor>; // the names asked for in `fetch`
+}
+
+export interface PrefillOptions {
+  chunkSize: number;
+  /** Extra outputs to fetch for every chunk (e.g. attn_probs.3), handed to onChunk. */
+  fetch?: string[];
+  onChunk?: (c: ChunkOutputs) => void | Promise<void>;
+  /** Return only the last position's logits [V] instead of the last chunk's [S, V]. */
+  lastLogitsOnly?: boolean;
+}
+
+export interface PrefillResult {
+  logits: Float32Array; // [S_last, V], or [V] with lastLogitsOnly
+  logitsDims: number[];
+  tokens: number;
+}
+
+const asNamed = (t: ort.Tensor): NamedTensor => ({ data: t.data as NamedTensor['data'], dims: t.dims });
+
+function int64(values: ArrayLike<number>, dims: number[]): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from({ length: values.length }, (_, i) => BigInt(values[i]!)), dims);
+}
+
+/** One loaded decoder: its contract, the execution provider in use, and chunked prefill over the KV cache. */
+export class ModelSession {
+  private constructor(
+    readonly path: string,
+    readonly ep: 'cuda' | 'cpu',
+    readonly contract: ModelContract,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  /** Opens and checks a model; see openModel. */
+  static async open(path: string, o: OpenOptions = {}): Promise<ModelSession> {
+    const { session, ep } = await createSession(path, o);
+    const info = (m: readonly ort.InferenceSession.ValueMetadata[]) => m.map((v) => (v.isTensor ? { name: v.name, shape: v.shape } : { name: v.name }));
+    try {
+      return new ModelSession(path, ep, readContract(path, info(session.inputMetadata), info(session.outputMetadata)), session);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+  }
+
+  private emptyCache(): Record<string, ort.Tensor> {
+    const { layers, kvHeads, headDim } = this.contract;
+    const cache: Record<string, ort.Tensor> = {};
+    for (let L = 0; L < layers; L++) {
+      for (const kv of ['key', 'value']) cache[`past_key_values.${L}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
+    }
+    return cache;
+  }
+
+  /**
+   * Runs ids (batch 1) in chunks of `chunkSize`, each chunk's presents fed back as the next pasts
+   * (attention_mask all ones over P+S, position_ids P..P+S−1). Logits are fetched for the last chunk only.
+   * Example: `(await m.prefill(ids, { chunkSize: 1024, lastLogitsOnly: true })).logits`.
+   */
+  async prefill(ids: ArrayLike<number>, o: PrefillOptions): Promise<PrefillResult> {
+    if (!(o.chunkSize >= 1) || !Number.isInteger(o.chunkSize)) throw new AccLensError('E_USAGE', `chunkSize must be a positive integer, got ${o.chunkSize}`);
+    if (ids.length === 0) throw new AccLensError('E_USAGE', 'prefill needs at least one token');
+    const missing = (o.fetch ?? []).filter((n) => !this.contract.outputs.includes(n));
+    if (missing.length > 0) throw new AccLensError('E_ONNX_CONTRACT', `${this.path} has no output ${missing.join(', ')}`);
+    const presentNames = Array.from({ length: this.contract.layers }, (_, L) => [`present.${L}.key`, `present.${L}.value`]).flat();
+    let cache = this.emptyCache();
+    let logits: ort.Tensor | undefined;
+    for (let start = 0, index = 0; start < ids.length; start += o.chunkSize, index++) {
+      const S = Math.min(o.chunkSize, ids.length - start), total = start + S, last = total === ids.length;
+      const feeds: Record<string, ort.Tensor> = {
+        ...cache,
+        input_ids: int64(Array.prototype.slice.call(ids, start, total) as number[], [1, S]),
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      };
+      if (this.contract.hasPositionIds) feeds.position_ids = int64(Array.from({ length: S }, (_, i) => start + i), [1, S]);
+      const extra = o.fetch ?? [];
+      const fetches = [...new Set([...(last ? ['logits'] : []), ...(last ? [] : presentNames), ...extra])];
+      const out = await this.session.run(feeds, fetches);
+      if (o.onChunk) {
+        const outputs: Record<string, NamedTensor> = {};
+        for (const n of extra) outputs[n] = asNamed(out[n]!);
+        await o.onChunk({ index, start, length: S, outputs });
+      }
+      if (last) logits = out.logits;
+      else cache = Object.fromEntries(presentNames.map((n) => [n.replace(/^present\./, 'past_key_values.'), out[n]!]));
+    }
+    const data = logits!.data as Float32Array, dims = [...logits!.dims];
+    if (!o.lastLogitsOnly) return { logits: data, logitsDims: [dims[1]!, dims[2]!], tokens: ids.length };
+    const V = dims[2]!;
+    return { logits: data.slice(data.length - V), logitsDims: [V], tokens: ids.length };
+  }
+
+  /** Runs one step with explicit feeds (tests, instrumented graphs); returns the requested outputs. */
+  async run(feeds: Record<string, NamedTensor>, fetches: string[]): Promise<Record<string, NamedTensor>> {
+    const f: Record<string, ort.Tensor> = {};
+    for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.data, [...v.dims]);
+    const out = await this.session.run(f, fetches);
+    return Object.fromEntries(fetches.map((n) => [n, asNamed(out[n]!)]));
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/**
+ * Opens an ONNX decoder with onnxruntime-node and checks it against docs/model-contract.md.
+ * Example: `const m = await openModel('models/reference/base.fused.onnx', { ep: 'auto' }); … await m.close();`
+ */
+export function openModel(path: string, o: OpenOptions = {}): Promise<ModelSession> {
+  return ModelSession.open(path, o);
+}
