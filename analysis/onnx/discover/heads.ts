@@ -1,0 +1,54 @@
+import { attr, constInts, int, type GraphIndex } from './graph.ts';
+
+// Ops a Q or K tensor passes through between its projection and the scores MatMul (RoPE, scaling, GQA repeat, KV-cache concat).
+const HEAD_PATH = new Set([
+  'Transpose', 'Reshape', 'Mul', 'Div', 'Identity', 'Cast', 'Expand', 'Tile', 'Unsqueeze', 'Squeeze', 'Concat', 'Add', 'Sub',
+  'Slice', 'Neg', 'RotaryEmbedding', 'SimplifiedLayerNormalization', 'LayerNormalization', 'RMSNormalization', 'Split',
+]);
+
+/**
+ * Head counts seen on the path above a Q or K operand, nearest first: from rank-4 Reshape targets
+ * ([b, s, H, d] before a Transpose(0,2,1,3), else [b, H, s, d]), rank-5 Expand/Reshape targets of a
+ * GQA repeat ([b, kv, rep, s, d] gives kv) and rank-4 graph inputs or value_info ([b, H, s, d]).
+ */
+export function headCandidates(g: GraphIndex, tensor: string, maxDepth = 12): number[] {
+  const found: number[] = [];
+  const fromShape = (name: string): void => {
+    const dims = g.valueInfo.get(name)?.type?.tensorType?.shape?.dim;
+    if (dims?.length === 4 && dims[1]?.dimValue != null && int(dims[1].dimValue) > 0) found.push(int(dims[1].dimValue));
+  };
+  fromShape(tensor);
+  const seen = new Set<string>([tensor]);
+  let frontier = [tensor];
+  for (let depth = 0; depth < maxDepth && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const t of frontier) {
+      const p = g.producer.get(t);
+      if (p === undefined) {
+        if (!g.initializers.has(t)) fromShape(t);
+        continue;
+      }
+      const node = g.nodes[p]!;
+      const op = node.opType ?? '';
+      if (!HEAD_PATH.has(op)) continue;
+      if (op === 'Reshape' || op === 'Expand') {
+        const target = constInts(g, node.input?.[1] ?? '');
+        if (target?.length === 5 && (target[1] ?? 0) > 0) found.push(target[1]!);
+        if (target?.length === 4 && op === 'Reshape') {
+          const transposed = (g.consumers.get(node.output?.[0] ?? '') ?? []).some((c) => {
+            const consumer = g.nodes[c]!;
+            return consumer.opType === 'Transpose' && int(attr(consumer, 'perm')?.ints?.[1]) === 2;
+          });
+          const heads = transposed ? target[2]! : target[1]!;
+          if (heads > 0) found.push(heads);
+        }
+      }
+      // Only the data input matters for shape-carrying ops; their other inputs are shapes or constants.
+      const inputs = ['Reshape', 'Expand', 'Tile', 'Unsqueeze', 'Squeeze', 'Slice', 'Transpose'].includes(op)
+        ? [node.input?.[0] ?? ''] : (node.input ?? []);
+      for (const i of inputs) if (i !== '' && !seen.has(i) && !g.initializers.has(i)) { seen.add(i); next.push(i); }
+    }
+    frontier = next;
+  }
+  return found;
+}

@@ -1,0 +1,56 @@
+import { attrInt, consumerThrough, isOnnxDomain, nodeName, opOf, walkUp, type Dim, type GraphIndex } from './graph.ts';
+import { headCandidates } from './heads.ts';
+import type { AttentionSite } from './types.ts';
+
+// Between Q·Kᵀ and Softmax: scale, mask add / Where, softcap (Div → Tanh → Mul), dtype casts.
+const SCORE_PATH = new Set(['Add', 'Mul', 'Div', 'Sub', 'Where', 'Cast', 'Tanh', 'Identity', 'Min', 'Max', 'Clip']);
+// Between Softmax and the probabilities·V MatMul: dtype casts, fully-masked-row Where, dropout.
+const PROBS_PATH = new Set(['Cast', 'Where', 'Identity', 'Dropout']);
+const FLOAT = 1;
+
+/**
+ * Finds MatMul(Q, Kᵀ) [→ scale] [→ mask] → Softmax → MatMul(·, V) by following edges, whatever the names.
+ * Returns null when the Softmax is not attention (e.g. a router).
+ * @example const site = matchUnfusedAttention(index, softmaxIndex);
+ */
+export function matchUnfusedAttention(g: GraphIndex, softmax: number): Omit<AttentionSite, 'layer'> | null {
+  const node = g.nodes[softmax]!;
+  if (node.opType !== 'Softmax' || !isOnnxDomain(node)) return null;
+  const probsOut = node.output?.[0] ?? '';
+  const pv = consumerThrough(g, probsOut, 'MatMul', PROBS_PATH);
+  if (pv === null || g.nodes[pv.node]!.input?.[0] !== pv.input) return null;
+  let scores: number | undefined;
+  for (const p of walkUp(g, node.input?.[0] ?? '', SCORE_PATH, 8)) {
+    const op = opOf(g, p);
+    if (op === 'MatMul' || op === 'FusedMatMul') { scores = p; break; }
+  }
+  if (scores === undefined) return null;
+  const [q, k] = g.nodes[scores]!.input ?? [];
+  const queryHeads = headCandidates(g, q ?? '')[0] ?? null;
+  const kvCandidates = headCandidates(g, k ?? '');
+  const kvHeads = kvCandidates.length > 0 ? Math.min(...kvCandidates) : null;
+  return {
+    form: 'unfused', node: nodeName(g, softmax), nodeIndex: softmax,
+    queryHeads, kvHeads, scoresNode: nodeName(g, scores),
+    capture: { how: 'tensor', tensor: probsTensor(g, probsOut, pv.input) },
+    shape: attentionShape(g, q ?? '', queryHeads),
+  };
+}
+
+/** The probabilities the model actually multiplies with V, unless a cast to a narrower type sits between. */
+function probsTensor(g: GraphIndex, softmaxOut: string, matmulInput: string): string {
+  let current = softmaxOut;
+  while (current !== matmulInput) {
+    const next = (g.consumers.get(current) ?? []).map((c) => g.nodes[c]!).find((n) => PROBS_PATH.has(n.opType ?? ''));
+    if (next === undefined || (next.opType === 'Cast' && attrInt(next, 'to', FLOAT) !== FLOAT)) return current;
+    current = next.output?.[0] ?? current;
+  }
+  return current;
+}
+
+/** [batch, heads, query, total] with whatever the graph states statically. */
+export function attentionShape(g: GraphIndex, query: string, heads: Dim): Dim[] {
+  const q = g.valueInfo.get(query)?.type?.tensorType?.shape?.dim;
+  const batch = q?.[0]?.dimValue != null ? Number(q[0].dimValue) || 'batch' : 'batch';
+  return [batch, heads ?? 'heads', 'query', 'total'];
+}
