@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TOOL_VERSION } from '../version.ts';
+import { defaultTokenizerDir } from '../tokenize/load.ts';
+import { modelFileName, referencePairFiles, type PairModel } from '../../models/reference/pair-files.ts';
+import type { GraphForm } from '../../models/qwen3-moe/build-graph.ts';
+import { ensureDir, writeFileAtomic } from './atomic-write.ts';
+
+/** Where `acc-lens models build` writes the pair unless told otherwise. */
+export const DEFAULT_PAIR_DIR = resolve('models', 'reference-pair');
+
+export interface PairBuildResult { dir: string; files: { name: string; bytes: number }[]; seconds: number; reused: boolean }
+
+/** Whether `dir` holds a complete pair built by this tool version (build-info.json written last). */
+export function pairIsBuilt(dir: string): boolean {
+  const info = join(dir, 'build-info.json');
+  if (!existsSync(info)) return false;
+  try {
+    const parsed = JSON.parse(readFileSync(info, 'utf8')) as { tool_version?: string; files?: Record<string, unknown> };
+    return parsed.tool_version === TOOL_VERSION && Object.keys(parsed.files ?? {}).every((name) => existsSync(join(dir, name)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds the reference pair into `dir` (atomic writes; build-info.json last, so a killed build
+ * is rebuilt). With `reuse`, a complete pair of this tool version is kept as it is.
+ */
+export async function buildPairFiles(dir = DEFAULT_PAIR_DIR, options: { reuse?: boolean; onFile?: (name: string) => void } = {}): Promise<PairBuildResult> {
+  const start = performance.now();
+  if (options.reuse && pairIsBuilt(dir)) {
+    return { dir, files: [], seconds: (performance.now() - start) / 1000, reused: true };
+  }
+  const tokDir = defaultTokenizerDir();
+  const tokenizer = {
+    json: readFileSync(join(tokDir, 'tokenizer.json'), 'utf8'),
+    config: readFileSync(join(tokDir, 'tokenizer_config.json'), 'utf8'),
+  };
+  await ensureDir(dir);
+  const written: { name: string; bytes: number }[] = [];
+  for (const file of referencePairFiles(tokenizer)) {
+    await writeFileAtomic(join(dir, file.name), file.bytes);
+    written.push({ name: file.name, bytes: file.bytes.length });
+    options.onFile?.(file.name);
+  }
+  return { dir, files: written, seconds: (performance.now() - start) / 1000, reused: false };
+}
+
+/** Path of one model of a built pair. */
+export const pairModelPath = (dir: string, model: PairModel, form: GraphForm): string => join(dir, modelFileName(model, form));

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import { buildQwen3MoeGraph, type GraphForm } from '../qwen3-moe/build-graph.ts';
+import { TOOL_VERSION } from '../../analysis/version.ts';
+import { buildReferencePair, REFERENCE_SEED } from './build-pair.ts';
+import type { TokenizerVocab } from './family-tokens.ts';
+import { groundTruth } from './ground-truth.ts';
+import { REFERENCE_CONFIG } from './layout.ts';
+
+export const PAIR_MODELS = ['base', 'tuned'] as const;
+export const PAIR_FORMS: readonly GraphForm[] = ['unfused', 'fused'];
+export type PairModel = (typeof PAIR_MODELS)[number];
+
+/** File name of one model of the pair in one graph form, e.g. `tuned.fused.onnx`. */
+export const modelFileName = (model: PairModel, form: GraphForm): string => `${model}.${form}.onnx`;
+
+export interface PairFile { name: string; bytes: Uint8Array }
+
+/**
+ * Every file of the reference pair, one at a time and deterministic (no timestamps): four ONNX
+ * graphs, config.json, the tokenizer, ground-truth.json, and last build-info.json (sha256 of the others).
+ */
+export function* referencePairFiles(tokenizer: { json: string; config: string }): Generator<PairFile> {
+  const pair = buildReferencePair(JSON.parse(tokenizer.json) as TokenizerVocab);
+  const text = (s: string) => new TextEncoder().encode(s);
+  const json = (v: unknown) => text(`${JSON.stringify(v, null, 2)}\n`);
+  const hashes: Record<string, { bytes: number; sha256: string }> = {};
+  const file = (name: string, bytes: Uint8Array): PairFile => {
+    hashes[name] = { bytes: bytes.length, sha256: sha256(bytes) };
+    return { name, bytes };
+  };
+  for (const model of PAIR_MODELS) {
+    for (const form of PAIR_FORMS) yield file(modelFileName(model, form), buildQwen3MoeGraph(pair[model], { form }));
+  }
+  yield file('config.json', json({ architectures: ['Qwen3MoeForCausalLM'], ...REFERENCE_CONFIG, torch_dtype: 'float32' }));
+  yield file('tokenizer.json', text(tokenizer.json));
+  yield file('tokenizer_config.json', text(tokenizer.config));
+  yield file('ground-truth.json', json(groundTruth(pair)));
+  yield { name: 'build-info.json', bytes: json({ tool_version: TOOL_VERSION, seed: REFERENCE_SEED, files: hashes }) };
+}
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
