@@ -1,4 +1,4 @@
-import { attrInt, consumerThrough, isOnnxDomain, nodeName, opOf, walkUp, type Dim, type GraphIndex } from './graph.ts';
+import { consumerThrough, isOnnxDomain, nodeName, opOf, walkUp, type Dim, type GraphIndex } from './graph.ts';
 import { headCandidates } from './heads.ts';
 import type { AttentionSite } from './types.ts';
 
@@ -6,7 +6,6 @@ import type { AttentionSite } from './types.ts';
 const SCORE_PATH = new Set(['Add', 'Mul', 'Div', 'Sub', 'Where', 'Cast', 'Tanh', 'Identity', 'Min', 'Max', 'Clip']);
 // Between Softmax and the probabilities·V MatMul: dtype casts, fully-masked-row Where, dropout.
 const PROBS_PATH = new Set(['Cast', 'Where', 'Identity', 'Dropout']);
-const FLOAT = 1;
 
 /**
  * Finds MatMul(Q, Kᵀ) [→ scale] [→ mask] → Softmax → MatMul(·, V) by following edges, whatever the names.
@@ -32,20 +31,10 @@ export function matchUnfusedAttention(g: GraphIndex, softmax: number): Omit<Atte
   return {
     form: 'unfused', node: nodeName(g, softmax), nodeIndex: softmax,
     queryHeads, kvHeads, scoresNode: nodeName(g, scores),
-    capture: { how: 'tensor', tensor: probsTensor(g, probsOut, pv.input) },
+    // The tensor actually multiplied with V: after dtype casts and the fully-masked-row Where that exporters add.
+    capture: { how: 'tensor', tensor: pv.input },
     shape: attentionShape(g, q ?? '', queryHeads),
   };
-}
-
-/** The probabilities the model actually multiplies with V, unless a cast to a narrower type sits between. */
-function probsTensor(g: GraphIndex, softmaxOut: string, matmulInput: string): string {
-  let current = softmaxOut;
-  while (current !== matmulInput) {
-    const next = (g.consumers.get(current) ?? []).map((c) => g.nodes[c]!).find((n) => PROBS_PATH.has(n.opType ?? ''));
-    if (next === undefined || (next.opType === 'Cast' && attrInt(next, 'to', FLOAT) !== FLOAT)) return current;
-    current = next.output?.[0] ?? current;
-  }
-  return current;
 }
 
 /** [batch, heads, query, total] with whatever the graph states statically. */

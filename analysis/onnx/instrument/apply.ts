@@ -39,13 +39,11 @@ export function exposeCaptureOutputs(model: ModelProto, tensors: readonly Captur
   const existing = new Set((graph.output ?? []).map((o) => o.name));
   for (const t of tensors) {
     if (existing.has(t.name)) continue;
-    const elemType = t.elementType === 'int64' ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT;
-    const dim = t.shape.map((d, i) => (typeof d === 'number' ? { dimValue: d } : { dimParam: `${t.name}.${t.dims[i] ?? i}` }));
-    graph.output = [...(graph.output ?? []), onnx.ValueInfoProto.create({ name: t.name, type: { tensorType: { elemType, shape: { dim } } } })];
+    // No declared type: ONNX Runtime infers it, and a float16 model's probabilities stay float16 rather than failing a float32 declaration.
+    graph.output = [...(graph.output ?? []), onnx.ValueInfoProto.create({ name: t.name })];
   }
 }
 
-/** Plans nothing itself: applies `plan` and exposes all its tensors. Mutates `model`. */
 export function instrumentModel(model: ModelProto, plan: Instrumentation): ModelProto {
   addCaptureTensors(model, plan);
   exposeCaptureOutputs(model, plan.tensors);
@@ -65,7 +63,8 @@ function attentionNodes(g: GraphIndex, site: AttentionSite, name: string, opset:
     const twin = onnx.NodeProto.fromObject(onnx.NodeProto.toObject(onnx.NodeProto.create(node)));
     twin.name = `${node.name || node.opType}/acc_lens_twin`;
     // GQA requires its present key/value outputs; ONNX Attention's are optional.
-    twin.output = (node.output ?? []).map((_, i) => (i === 0 || site.form === 'gqa' ? `${INTERNAL}.twin.${site.layer}.${i}` : ''));
+    // Every output the original produces is produced by the twin too: the kernels check present_* against past_* inputs.
+    twin.output = (node.output ?? []).map((o, i) => (i === 0 || o !== '' || site.form === 'gqa' ? `${INTERNAL}.twin.${site.layer}.${i}` : ''));
     setAttr(twin, c.attribute, c.value);
     setOutput(twin, c.outputIndex, name, false);
     return [twin];
