@@ -20,6 +20,8 @@ export function shortReason(e: unknown): string {
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
+let noticeGiven = false;
+
 const EP_FAILURE = /cuda|execution provider|providers_shared|shared library|cudnn|cublas/i;
 
 function sessionOptions(ep: 'cuda' | 'cpu', o: OpenOptions): ort.InferenceSession.SessionOptions {
@@ -34,7 +36,7 @@ function sessionOptions(ep: 'cuda' | 'cpu', o: OpenOptions): ort.InferenceSessio
 /**
  * Creates an ORT session on the requested execution provider. ORT does not fall back by itself
  * (['cuda', 'cpu'] without CUDA libraries throws), so 'auto' tries CUDA alone, then CPU with one
- * notice line. Example: `await createSession('m.onnx', { ep: 'auto' })`.
+ * notice line (once per process on stderr). Example: `await createSession('m.onnx', { ep: 'auto' })`.
  */
 export async function createSession(path: string, o: OpenOptions): Promise<{ session: ort.InferenceSession; ep: 'cuda' | 'cpu' }> {
   if (!existsSync(path) || !statSync(path).isFile()) {
@@ -61,7 +63,8 @@ export async function createSession(path: string, o: OpenOptions): Promise<{ ses
   } catch (e) {
     throw new AccLensError('E_ONNX_INVALID', `${path} is not a loadable ONNX model: ${shortReason(e)}`);
   }
-  if (cudaReason !== undefined) {
+  if (cudaReason !== undefined && (o.notice !== undefined || !noticeGiven)) {
+    if (o.notice === undefined) noticeGiven = true;
     (o.notice ?? ((l) => process.stderr.write(`${l}\n`)))(`acc-lens: CUDA execution provider unavailable (${cudaReason}); running on CPU. Install it with: npm run install:cuda`);
   }
   return { session, ep: 'cpu' };
