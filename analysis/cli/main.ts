@@ -3,7 +3,8 @@ import type { Command } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
 import { modelsCommand } from './commands/models.ts';
 import { probesCommand } from './commands/probes.ts';
-import { captureCommand, exportCommand, figuresCommand, instrumentCommand, metricsCommand, viewCommand } from './commands/pending.ts';
+import { instrumentCommand } from './commands/instrument.ts';
+import { captureCommand, exportCommand, figuresCommand, metricsCommand, viewCommand } from './commands/pending.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 const COMMANDS: Command[] = [

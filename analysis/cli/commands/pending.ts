@@ -18,12 +18,6 @@ export function pendingCommand(name: string, summary: string, usage: string, iss
   };
 }
 
-export const instrumentCommand = pendingCommand(
-  'instrument',
-  'Find each layer\'s attention and router in an ONNX decoder, report their form, and write an instrumented copy.',
-  'Usage: acc-lens instrument MODEL.onnx [--out FILE] [--json]',
-  'the capture issue',
-);
 export const captureCommand = pendingCommand(
   'capture',
   'Run base and tuned (or one --model) on a probe set; capture attention and routing into an Arrow run store.',

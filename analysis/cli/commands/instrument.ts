@@ -1,0 +1,70 @@
+import { basename, dirname, join } from 'node:path';
+import { fail } from '../../errors.ts';
+import { discoverModel } from '../../onnx/discover/index.ts';
+import { instrumentModel, planInstrumentation, writeModel, type Instrumentation } from '../../onnx/instrument/index.ts';
+import { readModel } from '../../onnx/read-model.ts';
+import { parseFlags, type Command } from '../command.ts';
+
+const USAGE = 'Usage: acc-lens instrument MODEL.onnx [--out FILE] [--json]';
+const HELP = `${USAGE}
+
+Finds each layer's attention and router in an ONNX decoder (unfused MatMul→Softmax, ONNX Attention,
+com.microsoft GroupQueryAttention / MultiHeadAttention / Attention, MatMul→Softmax→TopK routers,
+com.microsoft MoE / QMoE), prints what it found and what will be captured, and writes an instrumented
+copy that exposes acc_lens.attn_probs.{L}, acc_lens.router_logits.{L}, acc_lens.topk_ids.{L} and
+acc_lens.topk_weights.{L} as extra outputs. Original outputs are unchanged.
+
+  --out FILE   where to write the copy (default: <model>.instrumented.onnx next to the model;
+               external data is referenced, or hard-linked into another folder)
+  --json       print the discovery as JSON instead of a table
+
+See docs/instrumentation.md.`;
+
+export const instrumentCommand: Command = {
+  name: 'instrument',
+  summary: 'Find each layer\'s attention and router in an ONNX decoder, report their form, and write an instrumented copy.',
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseFlags('instrument', argv, { out: { type: 'string' }, json: { type: 'boolean' } });
+    if (values.help) { process.stdout.write(`${HELP}\n`); return 0; }
+    const [modelPath, ...extra] = positionals;
+    if (modelPath === undefined || extra.length > 0) fail('E_USAGE', `acc-lens instrument takes one MODEL.onnx (got ${positionals.length})`, USAGE);
+    const loaded = readModel(modelPath);
+    const plan = planInstrumentation(discoverModel(loaded.model));
+    if (plan.tensors.length === 0) {
+      const why = plan.uncapturable.map((u) => `  ${u.node} (${u.op || u.what}): ${u.reason}`).join('\n');
+      fail('E_ONNX_CONTRACT', `${modelPath}: nothing can be captured — no attention or router found${why ? `:\n${why}` : ' (no Softmax, Attention, GroupQueryAttention, MultiHeadAttention, MoE or TopK nodes)'}`,
+        'Export the model with attention unfused (MatMul → Softmax) or with ONNX Attention / GroupQueryAttention; see docs/instrumentation.md.');
+    }
+    const out = values.out ?? join(dirname(loaded.path), `${basename(loaded.path).replace(/\.onnx$/, '')}.instrumented.onnx`);
+    const written = writeModel(loaded, instrumentModel(loaded.model, plan), out);
+    process.stdout.write(values.json ? `${JSON.stringify({ model: loaded.path, out: written, ...summary(plan) }, null, 2)}\n` : `${table(plan)}\nwrote ${written}\n`);
+    return 0;
+  },
+};
+
+function summary(plan: Instrumentation) {
+  const { discovery } = plan;
+  return { family: discovery.family, kvCacheInputs: discovery.kvCacheInputs, attention: discovery.attention, routers: discovery.routers, tensors: plan.tensors, uncapturable: plan.uncapturable };
+}
+
+/** One row per layer: attention form and heads, router form, experts, top-k, captured tensors. */
+function table(plan: Instrumentation): string {
+  const { attention, routers } = plan.discovery;
+  const layers = [...new Set([...attention.map((a) => a.layer), ...routers.map((r) => r.layer)])].sort((a, b) => a - b);
+  const rows = layers.map((L) => {
+    const a = attention.find((s) => s.layer === L);
+    const r = routers.find((s) => s.layer === L);
+    const captured = plan.tensors.filter((t) => t.layer === L).map((t) => t.kind).join(', ');
+    return [String(L), a ? a.form + (a.rotary ? '+rope' : '') : '-', a ? `${a.queryHeads ?? '?'}/${a.kvHeads ?? '?'}` : '-',
+      r?.form ?? '-', r ? String(r.experts ?? '?') : '-', r ? String(r.topK ?? '?') : '-', captured || 'nothing'];
+  });
+  const header = ['layer', 'attention', 'q/kv heads', 'router', 'experts', 'top-k', 'captured'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const notes = plan.uncapturable.map((u) => `not captured: ${u.node} (${u.op || u.what}) — ${u.reason}`);
+  const kv = plan.discovery.kvCacheInputs.length === 0 && attention.some((a) => a.form === 'unfused')
+    ? ['note: no KV-cache inputs — each run materializes heads × T² probabilities per layer; chunked prefill needs past_key_values inputs']
+    : [];
+  return [line(header), ...rows.map(line), ...notes, ...kv].join('\n');
+}
