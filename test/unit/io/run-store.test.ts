@@ -55,8 +55,8 @@ describe('RunWriter + reader', () => {
     const all = await readTable(run, 'routing');
     expect(all.numRows).toBe(PROBE_IDS.length * 2 * 3 * 16 * 2);
     const tuned = decodeTable(TABLES.routing, await readTable(run, 'routing', { models: ['tuned'], probeIds: ['acc_sql-3'] }));
-    expect(new Set(tuned.model)).toEqual(new Set(['tuned']));
-    expect(new Set(tuned.probe_id)).toEqual(new Set(['acc_sql-3']));
+    expect(new Set(tuned.model as string[])).toEqual(new Set(['tuned']));
+    expect(new Set(tuned.probe_id as string[])).toEqual(new Set(['acc_sql-3']));
     expect((await readTable(run, 'router_probs')).numRows).toBe(0);
   });
 
@@ -87,7 +87,7 @@ describe('RunWriter + reader', () => {
     const { size } = await stat(path);
     expect(file.numBatches).toBe(8);
     expect(layer5.numRows).toBe(2048 * 2);
-    expect(new Set(decodeTable(TABLES.routing, layer5).layer)).toEqual(new Set([5]));
+    expect(new Set(decodeTable(TABLES.routing, layer5).layer as Int16Array)).toEqual(new Set([5]));
     // One of 8 equal batches plus footer and dictionaries: well under a quarter of the file.
     expect(file.bytesRead).toBeLessThan(size / 4);
     await file.close();
