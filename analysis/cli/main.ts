@@ -4,7 +4,8 @@ import { demoCommand } from './commands/demo.ts';
 import { modelsCommand } from './commands/models.ts';
 import { probesCommand } from './commands/probes.ts';
 import { instrumentCommand } from './commands/instrument.ts';
-import { captureCommand, exportCommand, figuresCommand, metricsCommand, viewCommand } from './commands/pending.ts';
+import { captureCommand, figuresCommand, metricsCommand, viewCommand } from './commands/pending.ts';
+import { exportCommand } from './commands/export.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 const COMMANDS: Command[] = [

@@ -42,9 +42,3 @@ export const viewCommand = pendingCommand(
   'Usage: acc-lens view runs/NAME [--port N] [--no-open]',
   'the viewer issue',
 );
-export const exportCommand = pendingCommand(
-  'export',
-  'Write Parquet copies of a run\'s Arrow tables for pandas / polars / DuckDB.',
-  'Usage: acc-lens export runs/NAME --parquet',
-  'the capture issue',
-);
