@@ -72,6 +72,9 @@ function attentionNodes(g: GraphIndex, site: AttentionSite, name: string, opset:
   if (c.how === 'softmax-of-output') {
     const qk = node.output?.[c.outputIndex] || `${INTERNAL}.qk.${site.layer}`;
     setOutput(node, c.outputIndex, qk, false);
+    // ORT's MultiHeadAttention schema does not infer the qk output's type; declare it as the query's.
+    const elemType = g.valueInfo.get(node.input?.[0] ?? '')?.type?.tensorType?.elemType ?? onnx.TensorProto.DataType.FLOAT;
+    if (!g.valueInfo.has(qk)) g.graph.valueInfo = [...(g.graph.valueInfo ?? []), onnx.ValueInfoProto.create({ name: qk, type: { tensorType: { elemType } } })];
     return maskedSoftmax(qk, name, site.layer, opset);
   }
   return [];
