@@ -8,6 +8,26 @@ export interface ModelContract {
   vocab?: number; // from logits' last dim when fixed
   hasPositionIds: boolean;
   outputs: string[];
+  /** The model's metadata_props (acc-lens models: acc_lens.config, acc_lens.form). */
+  metadata: Record<string, string>;
+  /** max_position_embeddings from acc_lens.config, when present. */
+  maxPositions?: number;
+}
+
+/** The few config fields the runner reads from acc_lens.config (the full schema lives with the models). */
+function configFields(metadata: Record<string, string>): { kvHeads?: number; headDim?: number; maxPositions?: number } {
+  try {
+    const c = JSON.parse(metadata['acc_lens.config'] ?? 'null') as Record<string, unknown> | null;
+    const num = (k: string) => (typeof c?.[k] === 'number' ? { [k]: c[k] as number } : {});
+    const f = { ...num('num_key_value_heads'), ...num('head_dim'), ...num('max_position_embeddings') };
+    return {
+      ...(f.num_key_value_heads !== undefined ? { kvHeads: f.num_key_value_heads } : {}),
+      ...(f.head_dim !== undefined ? { headDim: f.head_dim } : {}),
+      ...(f.max_position_embeddings !== undefined ? { maxPositions: f.max_position_embeddings } : {}),
+    };
+  } catch {
+    return {};
+  }
 }
 
 /** The part of an ORT session's metadata the contract reads (kept free of onnxruntime types). */
@@ -26,7 +46,7 @@ const contractError = (path: string, what: string) =>
  * Checks a decoder's inputs/outputs against docs/model-contract.md; throws E_ONNX_CONTRACT naming
  * every missing or unexpected name. Example: `readContract('m.onnx', session.inputMetadata, session.outputMetadata)`.
  */
-export function readContract(path: string, inputs: readonly IoInfo[], outputs: readonly IoInfo[]): ModelContract {
+export function readContract(path: string, inputs: readonly IoInfo[], outputs: readonly IoInfo[], metadata: Record<string, string> = {}): ModelContract {
   const inNames = new Set(inputs.map((i) => i.name));
   const outNames = new Set(outputs.map((o) => o.name));
   const layerIds = new Set<number>();
@@ -49,8 +69,10 @@ export function readContract(path: string, inputs: readonly IoInfo[], outputs: r
   const unknown = [...inNames].filter((n) => !KNOWN_INPUTS.has(n) && !PAST.test(n));
   if (unknown.length > 0) throw contractError(path, `unexpected inputs ${unknown.join(', ')} (acc-lens cannot feed them)`);
   const pastShape = inputs.find((i) => i.name === 'past_key_values.0.key')?.shape ?? [];
-  const [kvHeads, headDim] = [pastShape[1], pastShape[3]];
-  if (typeof kvHeads !== 'number' || typeof headDim !== 'number') {
+  const fromConfig = configFields(metadata);
+  const fixed = (d: number | string | undefined, fallback: number | undefined) => (typeof d === 'number' ? d : fallback);
+  const kvHeads = fixed(pastShape[1], fromConfig.kvHeads), headDim = fixed(pastShape[3], fromConfig.headDim);
+  if (kvHeads === undefined || headDim === undefined) {
     throw contractError(path, `past_key_values.0.key has shape [${pastShape.join(', ')}]; KV heads (dim 1) and head_dim (dim 3) must be fixed numbers`);
   }
   const vocab = outputs.find((o) => o.name === 'logits')?.shape?.[2];
@@ -61,5 +83,7 @@ export function readContract(path: string, inputs: readonly IoInfo[], outputs: r
     ...(typeof vocab === 'number' ? { vocab } : {}),
     hasPositionIds: inNames.has('position_ids'),
     outputs: [...outNames],
+    metadata,
+    ...(fromConfig.maxPositions !== undefined ? { maxPositions: fromConfig.maxPositions } : {}),
   };
 }

@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { AccLensError } from '../errors.ts';
 import { readContract, type ModelContract } from './session-contract.ts';
 import { createSession, type OpenOptions } from './session-ep.ts';
+import { readMetadataProps } from './session-metadata.ts';
 
 export type { ModelContract } from './session-contract.ts';
 export type { EpChoice, OpenOptions } from './session-ep.ts';
@@ -54,7 +55,8 @@ export class ModelSession {
     const { session, ep } = await createSession(path, o);
     const info = (m: readonly ort.InferenceSession.ValueMetadata[]) => m.map((v) => (v.isTensor ? { name: v.name, shape: v.shape } : { name: v.name }));
     try {
-      return new ModelSession(path, ep, readContract(path, info(session.inputMetadata), info(session.outputMetadata)), session);
+      const contract = readContract(path, info(session.inputMetadata), info(session.outputMetadata), readMetadataProps(path));
+      return new ModelSession(path, ep, contract, session);
     } catch (e) {
       await session.release();
       throw e;
@@ -78,6 +80,8 @@ export class ModelSession {
   async prefill(ids: ArrayLike<number>, o: PrefillOptions): Promise<PrefillResult> {
     if (!(o.chunkSize >= 1) || !Number.isInteger(o.chunkSize)) throw new AccLensError('E_USAGE', `chunkSize must be a positive integer, got ${o.chunkSize}`);
     if (ids.length === 0) throw new AccLensError('E_USAGE', 'prefill needs at least one token');
+    const max = this.contract.maxPositions;
+    if (max !== undefined && ids.length > max) throw new AccLensError('E_CONTEXT_TOO_LONG', `${ids.length} tokens exceed ${this.path}'s max_position_embeddings ${max}`);
     const missing = (o.fetch ?? []).filter((n) => !this.contract.outputs.includes(n));
     if (missing.length > 0) throw new AccLensError('E_ONNX_CONTRACT', `${this.path} has no output ${missing.join(', ')}`);
     const presentNames = Array.from({ length: this.contract.layers }, (_, L) => [`present.${L}.key`, `present.${L}.value`]).flat();

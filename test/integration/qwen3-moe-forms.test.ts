@@ -80,7 +80,9 @@ describe('chunked prefill over the KV cache', () => {
   for (const form of ['unfused', 'fused'] as const) {
     it(`${form}: 3 chunks give the one-shot last-chunk logits within 1e-4`, async () => {
       const r = await sessions[form].prefill(ids, { chunkSize: 14 });
+      const oneShot = f32((await sessions[form].run(decoderFeeds(TINY, ids), ['logits'])).logits);
       expect(r.logitsDims).toEqual([T - 28, TINY.vocab_size]);
+      expect(maxAbsDiff(r.logits, oneShot.subarray(28 * TINY.vocab_size))).toBeLessThan(TOL);
       expect(maxAbsDiff(r.logits, oracle.logits.subarray(28 * TINY.vocab_size))).toBeLessThan(TOL);
       const last = await sessions[form].prefill(ids, { chunkSize: 14, lastLogitsOnly: true });
       expect(maxAbsDiff(last.logits, oracle.logits.subarray((T - 1) * TINY.vocab_size))).toBeLessThan(TOL);

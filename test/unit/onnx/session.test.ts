@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openModel } from '../../../analysis/capture/session.ts';
 import { readContract } from '../../../analysis/capture/session-contract.ts';
+import { readMetadataProps } from '../../../analysis/capture/session-metadata.ts';
 import { AccLensError, type ErrorCode } from '../../../analysis/errors.ts';
 import { GraphBuilder } from '../../../analysis/onnx/graph-builder.ts';
 import { buildQwen3MoeGraph } from '../../../models/qwen3-moe/build-graph.ts';
@@ -78,6 +79,13 @@ describe('readContract', () => {
     const run = () => readContract('m.onnx', io(['input_ids', 'past_key_values.0.key', 'past_key_values.1.key', 'past_key_values.1.value']), io(['present.0.key']));
     expect(run).toThrow(/input attention_mask.*output logits.*input past_key_values\.0\.value.*output present\.0\.value/);
   });
+  it('falls back to acc_lens.config when the cache dims are symbolic', () => {
+    const sym = ['input_ids', 'attention_mask', 'past_key_values.0.key', 'past_key_values.0.value'].map((name) => ({ name, shape: ['b', 'h', 'p', 'd'] }));
+    const meta = { 'acc_lens.config': JSON.stringify({ num_key_value_heads: 4, head_dim: 128, max_position_embeddings: 40960 }) };
+    const c = readContract('m.onnx', sym, io(['logits', 'present.0.key', 'present.0.value']), meta);
+    expect(c).toMatchObject({ kvHeads: 4, headDim: 128, maxPositions: 40960 });
+    expect(() => readContract('m.onnx', sym, io(['logits', 'present.0.key', 'present.0.value']))).toThrow(/must be fixed numbers/);
+  });
   it('reads layers, KV heads and head_dim from the cache inputs', () => {
     const names = ['input_ids', 'attention_mask', 'past_key_values.0.key', 'past_key_values.0.value'];
     const c = readContract('m.onnx', io(names), [{ name: 'logits', shape: ['batch', 'sequence', 99] }, ...io(['present.0.key', 'present.0.value'])]);
@@ -116,10 +124,21 @@ describe('execution providers', () => {
 });
 
 describe('prefill arguments', () => {
-  it('rejects a bad chunk size and unknown fetches', async () => {
+  it('rejects a bad chunk size, unknown fetches and prompts past max_position_embeddings', async () => {
     const m = await openModel(tempFile('model.onnx', model), { ep: 'cpu' });
+    expect(m.contract.metadata['acc_lens.form']).toBe('fused');
+    expect(m.contract.maxPositions).toBe(TINY.max_position_embeddings);
     expect((await codeOf(m.prefill([1, 2], { chunkSize: 0 }))).code).toBe('E_USAGE');
     expect((await codeOf(m.prefill([1, 2], { chunkSize: 2, fetch: ['attn_probs.0'] }))).code).toBe('E_ONNX_CONTRACT');
+    const long = new Array<number>(TINY.max_position_embeddings + 1).fill(3);
+    expect((await codeOf(m.prefill(long, { chunkSize: 64 }))).code).toBe('E_CONTEXT_TOO_LONG');
     await m.close();
+  });
+});
+
+describe('readMetadataProps', () => {
+  it('reads metadata_props without loading the graph, and {} for garbage', () => {
+    expect(readMetadataProps(tempFile('m.onnx', model))).toEqual({ 'acc_lens.config': JSON.stringify(TINY), 'acc_lens.form': 'fused' });
+    expect(readMetadataProps(tempFile('g.onnx', new TextEncoder().encode('\u00ff\u00ff garbage')))).toEqual({});
   });
 });
