@@ -143,6 +143,9 @@ export class GraphBuilder {
 
   /** The serialized ModelProto. */
   encode(e: EncodeOptions): Uint8Array {
+    const bytes = this.inits.reduce((n, t) => n + (t.rawData?.length ?? 0), 0);
+    // protobuf messages cannot exceed 2 GiB; bigger models need external data, which this builder does not write.
+    if (bytes >= 2 ** 31 - 2 ** 20) throw new Error(`initializers hold ${bytes} bytes, over the 2 GiB protobuf limit (external data not supported)`);
     const model: onnxProto.onnx.IModelProto = {
       irVersion: e.irVersion ?? 8,
       producerName: e.producer ?? 'acc-lens',
