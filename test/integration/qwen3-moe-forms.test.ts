@@ -73,6 +73,25 @@ describe('buildQwen3MoeGraph vs oracleForward (one shot)', () => {
   });
 });
 
+describe('batches', () => {
+  it('batch 2 with a right-padded row: each row equals its own oracle run, in both forms', async () => {
+    const T = 12, valid = 7, V = TINY.vocab_size;
+    const a = tokenIds(T, V, 1), b = tokenIds(valid, V, 2);
+    const i64 = (v: number[]): NamedTensor => ({ data: BigInt64Array.from(v, BigInt), dims: [2, T] });
+    const feeds: Record<string, NamedTensor> = {
+      input_ids: i64([...a, ...b, ...new Array<number>(T - valid).fill(0)]),
+      attention_mask: i64([...new Array<number>(T + valid).fill(1), ...new Array<number>(T - valid).fill(0)]),
+      position_ids: i64([...a.map((_, i) => i), ...Array.from({ length: T }, (_, i) => Math.min(i, valid - 1))]),
+    };
+    for (const n of presentNames(TINY)) feeds[n.replace('present.', 'past_key_values.')] = { data: new Float32Array(0), dims: [2, TINY.num_key_value_heads, 0, TINY.head_dim] };
+    for (const form of ['unfused', 'fused'] as const) {
+      const out = f32((await sessions[form].run(feeds, ['logits'])).logits);
+      expect(maxAbsDiff(out.subarray(0, T * V), oracleForward(weights, a).logits)).toBeLessThan(TOL);
+      expect(maxAbsDiff(out.subarray(T * V, (T + valid) * V), oracleForward(weights, b).logits)).toBeLessThan(TOL);
+    }
+  });
+});
+
 describe('chunked prefill over the KV cache', () => {
   const T = 40, ids = tokenIds(T, TINY.vocab_size, 9);
   const oracle = oracleForward(weights, ids, { attentionLayers: [1] });
