@@ -8,10 +8,10 @@ const HEAD_PATH = new Set([
 
 /**
  * Head counts seen on the path above a Q or K operand, nearest first: from rank-4 Reshape targets
- * ([b, s, H, d] before a Transpose(0,2,1,3), else [b, H, s, d]), rank-5 Expand/Reshape targets of a
+ * ([b, s, H, d] when s is 0/−1 or a Transpose(0,2,…) follows, else [b, H, s, d]), rank-5 Expand/Reshape targets of a
  * GQA repeat ([b, kv, rep, s, d] gives kv) and rank-4 graph inputs or value_info ([b, H, s, d]).
  */
-export function headCandidates(g: GraphIndex, tensor: string, maxDepth = 12): number[] {
+export function headCandidates(g: GraphIndex, tensor: string, maxDepth = 24): number[] {
   const found: number[] = [];
   const fromShape = (name: string): void => {
     const dims = g.valueInfo.get(name)?.type?.tensorType?.shape?.dim;
@@ -33,13 +33,15 @@ export function headCandidates(g: GraphIndex, tensor: string, maxDepth = 12): nu
       if (!HEAD_PATH.has(op)) continue;
       if (op === 'Reshape' || op === 'Expand') {
         const target = constInts(g, node.input?.[1] ?? '');
-        if (target?.length === 5 && (target[1] ?? 0) > 0) found.push(target[1]!);
+        // An Expand target's 1 means "keep the input's size", so only a size > 1 tells the KV head count.
+        if (target?.length === 5 && (target[1] ?? 0) > (op === 'Expand' ? 1 : 0)) found.push(target[1]!);
         if (target?.length === 4 && op === 'Reshape') {
           const transposed = (g.consumers.get(node.output?.[0] ?? '') ?? []).some((c) => {
             const consumer = g.nodes[c]!;
             return consumer.opType === 'Transpose' && int(attr(consumer, 'perm')?.ints?.[1]) === 2;
           });
-          const heads = transposed ? target[2]! : target[1]!;
+          // [b, s, H, d] with s copied (0) or inferred (−1), or feeding Transpose(0,2,1,…): H is at index 2.
+          const heads = transposed || target[1]! <= 0 ? target[2]! : target[1]!;
           if (heads > 0) found.push(heads);
         }
       }
