@@ -112,8 +112,11 @@ export class RunWriter {
     if (probes.probe_id.length !== this.state.probe_set.n_probes) {
       throw new AccLensError('E_CONFIG_INVALID', `probes: ${probes.probe_id.length} rows, but probe_set.n_probes is ${this.state.probe_set.n_probes}`);
     }
-    const duplicate = probes.probe_id.find((id, i) => probes.probe_id.indexOf(id) !== i);
-    if (duplicate !== undefined) throw new AccLensError('E_CONFIG_INVALID', `probes: probe_id "${duplicate}" occurs twice`);
+    const seen = new Set<string>();
+    for (const id of probes.probe_id) {
+      if (seen.has(id)) throw new AccLensError('E_CONFIG_INVALID', `probes: probe_id "${id}" occurs twice`);
+      seen.add(id);
+    }
     const provenance = manifestProvenance(this.state);
     for (const [spec, batch] of [[PROBES, probes], [SEGMENTS, segments]] as const) {
       const table = encode(spec, batch as unknown as LooseBatch, provenanceMetadata(provenance, spec.name), {});

@@ -69,9 +69,9 @@ function encodeDictionary(field: Field, values: readonly (string | null)[], at: 
   return makeData({ type, length: n, nullCount: valid.nullCount, nullBitmap: valid.bitmap, data: indices, dictionary });
 }
 
-function encodeNumbers(column: ColumnSpec, field: Field, values: ArrayLike<number | null>, at: (i: number) => number, n: number, table: string): Data {
+function encodeNumbers(column: ColumnSpec, field: Field, values: ArrayLike<number | null>, at: (i: number) => number, inOrder: boolean, n: number, table: string): Data {
   const Ctor = column.kind === 'int16' ? Int16Array : column.kind === 'int32' ? Int32Array : Float32Array;
-  if (values instanceof Ctor && values.length === n && at(0) === 0 && at(n - 1) === n - 1 && n > 0) {
+  if (inOrder && values instanceof Ctor) {
     // Already the storage type and in order: no copy, and the type guarantees the range.
     return makeData({ type: field.type as never, length: n, nullCount: 0, data: values });
   }
@@ -148,7 +148,7 @@ export function encodeTable(spec: TableSpec, batch: LooseBatch, metadata: Readon
     const values = batch[column.name]!;
     return column.kind === 'dict'
       ? encodeDictionary(field, values as readonly (string | null)[], at, n, spec.name)
-      : encodeNumbers(column, field, values as ArrayLike<number | null>, at, n, spec.name);
+      : encodeNumbers(column, field, values as ArrayLike<number | null>, at, perm === null, n, spec.name);
   });
   const layerIndex = spec.columns.findIndex((c) => c.name === 'layer');
   const runs = spec.layered && layerIndex >= 0 ? layerRuns(children[layerIndex]!, n) : null;

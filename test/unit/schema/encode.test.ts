@@ -40,6 +40,13 @@ describe('encodeTable / decodeTable', () => {
     expect(table.batches.map((b) => b.get(0)!.layer)).toEqual([0, 1, 2, 3]);
   });
 
+  it('sorts typed-array input too (rows out of layer order are reordered, not passed through)', () => {
+    const routing = { layer: Int16Array.of(0, 1, 0, 1), position: Int32Array.of(0, 0, 1, 1), rank: Int16Array.of(0, 0, 0, 0), expert: Int16Array.of(10, 11, 12, 13), gate: Float32Array.of(1, 1, 1, 1) };
+    const cols = decodeTable(ROUTING, tableFromIPC(tableToIPC(encodeTable(ROUTING, routing, meta, unit), 'file')));
+    expect(Array.from(cols.layer as Int16Array)).toEqual([0, 0, 1, 1]);
+    expect(Array.from(cols.expert as Int16Array)).toEqual([10, 12, 11, 13]);
+  });
+
   it('is deterministic: the same batch gives byte-identical files', () => {
     const a = tableToIPC(encodeTable(SEGMENTS, probeSet().segments as never, meta), 'file');
     const b = tableToIPC(encodeTable(SEGMENTS, probeSet().segments as never, meta), 'file');
