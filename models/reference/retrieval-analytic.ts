@@ -11,6 +11,9 @@ export class RetrievalHeadProbe {
   private readonly qCache = new Map<number, Float64Array>();
   private readonly kCache = new Map<number, Float64Array>();
   private readonly freq: Float64Array;
+  /** cos/sin of every pair's angle per distance, [distance, D/2], grown on demand. */
+  private cos = new Float64Array(0);
+  private sin = new Float64Array(0);
 
   constructor(private readonly weights: ModelWeights, private readonly layer: number, private readonly head: number) {
     const c = weights.config;
@@ -22,17 +25,17 @@ export class RetrievalHeadProbe {
     const c = this.weights.config;
     const D = c.head_dim, half = D / 2;
     const q = this.vector('q', ids[p]!);
+    this.growRope(p + 1);
     const logits = new Float64Array(p + 1);
     let max = -Infinity;
     for (let j = 0; j <= p; j++) {
       const k = this.vector('k', ids[j]!);
-      const delta = p - j;
+      const base = (p - j) * half;
       let dot = 0;
       for (let i = 0; i < half; i++) {
-        const phi = Math.fround(delta * this.freq[i]!);
         const re = q[i]! * k[i]! + q[i + half]! * k[i + half]!;
         const im = q[i + half]! * k[i]! - q[i]! * k[i + half]!;
-        dot += re * Math.cos(phi) - im * Math.sin(phi);
+        dot += re * this.cos[base + i]! - im * this.sin[base + i]!;
       }
       logits[j] = dot / Math.sqrt(D);
       if (logits[j]! > max) max = logits[j]!;
@@ -41,6 +44,25 @@ export class RetrievalHeadProbe {
     for (let j = 0; j <= p; j++) sum += (logits[j] = Math.exp(logits[j]! - max));
     for (let j = 0; j <= p; j++) logits[j]! /= sum;
     return logits;
+  }
+
+  private growRope(distances: number): void {
+    const half = this.freq.length;
+    const have = this.cos.length / half;
+    if (have >= distances) return;
+    const cos = new Float64Array(distances * half), sin = new Float64Array(distances * half);
+    cos.set(this.cos);
+    sin.set(this.sin);
+    for (let d = have; d < distances; d++) {
+      for (let i = 0; i < half; i++) {
+        // The graphs rotate by float32 angles; so does this probe.
+        const phi = Math.fround(d * this.freq[i]!);
+        cos[d * half + i] = Math.cos(phi);
+        sin[d * half + i] = Math.sin(phi);
+      }
+    }
+    this.cos = cos;
+    this.sin = sin;
   }
 
   private vector(kind: 'q' | 'k', token: number): Float64Array {
