@@ -126,7 +126,7 @@ function sql(rng: Rng, words: Words, tokens: number): SyntheticTrajectory {
   return {
     trajectory: {
       format: 'synthetic', question: `Which city and product are recorded for the customer named ${keys.join(' ')}?`,
-      answer: `Final answer: city ${payload[0]}, product ${payload[1]} ${payload[2]}.`, steps, patch: null, n_turns: 2 + 2 * steps.length,
+      answer: `Final answer: ${keys.join(' ')}, ${payload[0]}, ${payload[1]} ${payload[2]}.`, steps, patch: null, n_turns: 2 + 2 * steps.length,
     },
     keyWords: keys, payloadWords: payload,
   };
