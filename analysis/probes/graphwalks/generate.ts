@@ -1,14 +1,12 @@
 import { content } from '../content.ts';
 import { estimateTokens } from '../estimate.ts';
-import { familyHeader } from '../families.ts';
+import { familyHeader, MIN_EVIDENCE_DISTANCE } from '../families.ts';
 import { generateSet, makeProbe, type GenerateOptions } from '../generate.ts';
 import type { Rng } from '../prng.ts';
 import type { TextProbe } from '../schema.ts';
 import { evidenceEdges, solve, type Edge, type GraphOperation } from './graph.ts';
 import { CLOSING, finalAnswer, GRAPH_INTRO, INSTRUCTIONS, operationText } from './prompt.ts';
 
-/** Evidence edges are kept out of the last lines so evidence ends >= 100 tokens before the operation. */
-const TAIL_LINES = 20;
 
 const hexId = (rng: Rng): string => Array.from({ length: 10 }, () => '0123456789abcdef'[rng.int(0, 15)]).join('');
 
@@ -34,8 +32,9 @@ function exampleBlock(rng: Rng): string {
   return `Here is an example:\n<begin example>\nThe graph has the following edges:\n${edges.map((e) => `${e.src} -> ${e.dst}`).join('\n')}\n\n${operationText(op)}\n${finalAnswer(solve(edges, op))}\n<end example>\n\n`;
 }
 
-/** Moves evidence edges out of the last TAIL_LINES positions (swapping with plain edges). */
-function keepTailPlain(edges: Edge[], evidence: Set<Edge>): Edge[] {
+/** Moves evidence edges out of the last `tail` lines (swapping with plain edges), so evidence ends >= 100 tokens before the operation. */
+function keepTailPlain(edges: Edge[], evidence: Set<Edge>, tail: number): Edge[] {
+  const TAIL_LINES = Math.min(tail, edges.length);
   const out = edges.slice();
   let free = 0;
   for (let i = Math.max(0, out.length - TAIL_LINES); i < out.length; i++) {
@@ -59,7 +58,7 @@ export function makeGraphwalksProbe(rng: Rng, tokens: number, index: number): Te
   const op = pickOperation(rng, edges, index);
   const answerNodes = solve(edges, op);
   const evidence = new Set(evidenceEdges(edges, op));
-  const ordered = keepTailPlain(edges, evidence);
+  const ordered = keepTailPlain(edges, evidence, Math.ceil((MIN_EVIDENCE_DISTANCE + 20) / perEdge));
   const c = content(0);
   c.mark('instruction', 'instructions', header);
   c.mark('other', 'example', example);

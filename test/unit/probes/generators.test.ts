@@ -64,16 +64,16 @@ function checkKeysConfined(p: TextProbe, t: TokenizedProbe): void {
 
 describe.each(Object.keys(GENERATORS) as TaskFamily[])('%s generator', (family) => {
   const generate = GENERATORS[family];
-  const probes = generate({ n: 3, tokens: 2048, seed: 11 });
+  const probes = generate({ n: 3, tokens: 1000, seed: 11 });
 
   it('is deterministic for a seed, differs across seeds, and probe i does not depend on n', () => {
-    expect(JSON.stringify(generate({ n: 3, tokens: 2048, seed: 11 }))).toBe(JSON.stringify(probes));
-    expect(JSON.stringify(generate({ n: 3, tokens: 2048, seed: 12 }))).not.toBe(JSON.stringify(probes));
-    expect(JSON.stringify(generate({ n: 1, tokens: 2048, seed: 11 })[0])).toBe(JSON.stringify(probes[0]));
+    expect(JSON.stringify(generate({ n: 3, tokens: 1000, seed: 11 }))).toBe(JSON.stringify(probes));
+    expect(JSON.stringify(generate({ n: 3, tokens: 1000, seed: 12 }))).not.toBe(JSON.stringify(probes));
+    expect(JSON.stringify(generate({ n: 1, tokens: 1000, seed: 11 })[0])).toBe(JSON.stringify(probes[0]));
   });
 
-  it('starts with the family header, keeps header words out of the body, and maps segments to exact token spans at 2k', () => {
-    for (const p of probes) checkStructure(p, tokenizeProbe(tokenizer, p), 2048);
+  it('starts with the family header, keeps header words out of the body, and maps segments to exact token spans at 1k', () => {
+    for (const p of probes) checkStructure(p, tokenizeProbe(tokenizer, p), 1000);
   });
 
   it('hits 128k tokens within 5% with exact spans and evidence >= 100 tokens back', () => {
