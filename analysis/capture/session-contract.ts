@@ -66,7 +66,8 @@ export function readContract(path: string, inputs: readonly IoInfo[], outputs: r
     }
   }
   if (missing.length > 0) throw contractError(path, `missing ${missing.join(', ')}`);
-  const unknown = [...inNames].filter((n) => !KNOWN_INPUTS.has(n) && !PAST.test(n));
+  // acc_lens.* inputs belong to an instrumented copy; the capture stage feeds them (PrefillOptions.feeds).
+  const unknown = [...inNames].filter((n) => !KNOWN_INPUTS.has(n) && !PAST.test(n) && !n.startsWith('acc_lens.'));
   if (unknown.length > 0) throw contractError(path, `unexpected inputs ${unknown.join(', ')} (acc-lens cannot feed them)`);
   const pastShape = inputs.find((i) => i.name === 'past_key_values.0.key')?.shape ?? [];
   const fromConfig = configFields(metadata);

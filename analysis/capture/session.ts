@@ -27,6 +27,8 @@ export interface PrefillOptions {
   onChunk?: (c: ChunkOutputs) => void | Promise<void>;
   /** Return only the last position's logits [V] instead of the last chunk's [S, V]. */
   lastLogitsOnly?: boolean;
+  /** Extra inputs of every chunk (an instrumented copy's acc_lens.* inputs), built from the chunk's place. */
+  feeds?: (c: { index: number; start: number; length: number }) => Record<string, NamedTensor>;
 }
 
 export interface PrefillResult {
@@ -95,6 +97,7 @@ export class ModelSession {
         attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
       };
       if (this.contract.hasPositionIds) feeds.position_ids = int64(Array.from({ length: S }, (_, i) => start + i), [1, S]);
+      for (const [k, v] of Object.entries(o.feeds?.({ index, start, length: S }) ?? {})) feeds[k] = new ort.Tensor(v.data, [...v.dims]);
       const extra = o.fetch ?? [];
       const fetches = [...new Set([...(last ? ['logits'] : []), ...(last ? [] : presentNames), ...extra])];
       const out = await this.session.run(feeds, fetches);

@@ -4,7 +4,8 @@ import { demoCommand } from './commands/demo.ts';
 import { modelsCommand } from './commands/models.ts';
 import { probesCommand } from './commands/probes.ts';
 import { instrumentCommand } from './commands/instrument.ts';
-import { captureCommand, figuresCommand, metricsCommand, viewCommand } from './commands/pending.ts';
+import { figuresCommand, metricsCommand, viewCommand } from './commands/pending.ts';
+import { captureCommand } from './commands/capture.ts';
 import { exportCommand } from './commands/export.ts';
 import { TOOL_VERSION } from '../version.ts';
 

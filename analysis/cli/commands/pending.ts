@@ -18,12 +18,6 @@ export function pendingCommand(name: string, summary: string, usage: string, iss
   };
 }
 
-export const captureCommand = pendingCommand(
-  'capture',
-  'Run base and tuned (or one --model) on a probe set; capture attention and routing into an Arrow run store.',
-  'Usage: acc-lens capture --base A.onnx --tuned B.onnx --probes P.jsonl --out runs/NAME [--shard i/n]',
-  'the capture issue',
-);
 export const metricsCommand = pendingCommand(
   'metrics',
   'Compute attention and routing metrics with bootstrap confidence intervals for a run.',

@@ -1,0 +1,94 @@
+import { totalmem } from 'node:os';
+import { AccLensError } from '../errors.ts';
+import { N_DISTANCE_BINS } from '../schema/distance-bins.ts';
+import type { ModelShape } from './instrument.ts';
+import type { CapturePlan } from './plan.ts';
+
+/** What a probe contributes to the estimate. */
+export interface ProbeSize {
+  id: string;
+  n_tokens: number; // prompt + answer tokens fed to the model
+  segments: number;
+  rowQueries: number; // query rows kept as sparse/full rows (summed over query sets)
+}
+
+export interface PlanEstimate {
+  /** Largest resident set expected while capturing, over models and probes. */
+  peakBytes: number;
+  /** The parts of that peak, for the longest probe. */
+  breakdown: { runtime: number; weights: number; kvCache: number; attentionChunk: number; accumulators: number };
+  /** Bytes the run's Arrow part files will take (uncompressed), all models. */
+  outputBytes: number;
+  budgetBytes: number;
+  fits: boolean;
+  suggestion: string | null;
+}
+
+/** ORT + Node baseline measured on the reference pair (process with a session open, before the first run). */
+const RUNTIME_BYTES = 350 * 2 ** 20;
+/** Live [heads, chunk, keys] float buffers per layer at once: the kernel's scores, the probabilities, and CumSum when distance profiles are on. */
+const attentionBuffers = (plan: CapturePlan): number => 2 + (plan.distance ? 1 : 0);
+
+function peakFor(plan: CapturePlan, m: ModelShape, p: ProbeSize, chunk: number): PlanEstimate['breakdown'] {
+  const T = p.n_tokens, S = Math.min(chunk, T), f32 = 4;
+  const kvCache = 2 * 2 * m.layers * m.kvHeads * T * m.headDim * f32; // past + present alive together
+  const attentionChunk = attentionBuffers(plan) * m.queryHeads * S * T * f32 + (plan.rows?.full ? p.rowQueries * m.queryHeads * T * f32 * m.layers : 0);
+  const rows = plan.rows ? p.rowQueries * m.layers * m.queryHeads * (plan.rows.full ? T : plan.rows.k) * 8 : 0;
+  const routing = plan.routing ? T * m.layers * m.topK * 8 : 0;
+  const routerProbs = plan.router_probs ? T * m.layers * m.experts * f32 : 0;
+  const segments = T * (p.segments + 1) * f32 * 2;
+  // Encoding builds JS arrays (~40 bytes per value) for every table row before the Arrow copy.
+  const encode = 40 * 7 * (rows / 8 + routing / 8 + routerProbs / 4);
+  return { runtime: RUNTIME_BYTES, weights: m.fileBytes, kvCache, attentionChunk, accumulators: rows + routing + routerProbs + segments + encode };
+}
+
+const total = (b: PlanEstimate['breakdown']): number => b.runtime + b.weights + b.kvCache + b.attentionChunk + b.accumulators;
+
+function outputBytes(plan: CapturePlan, m: ModelShape, p: ProbeSize): number {
+  const LH = m.layers * m.queryHeads, T = p.n_tokens;
+  return (plan.segments ? LH * (p.segments + 1) ** 2 * 28 : 0)
+    + (plan.distance ? LH * plan.distance.query_sets.length * N_DISTANCE_BINS * 34 : 0)
+    + (plan.rows ? LH * p.rowQueries * (plan.rows.full ? T / 2 : plan.rows.k) * 36 : 0)
+    + (plan.routing ? m.layers * T * m.topK * 22 : 0)
+    + (plan.router_probs ? m.layers * T * m.experts * 20 : 0);
+}
+
+/**
+ * Estimates a capture's peak memory and output size before anything runs, and says what to drop when
+ * the peak exceeds the budget (`plan.memory_budget_bytes`, default 75 % of physical memory).
+ * Example: `estimatePlan(plan, [shape], probes).fits`.
+ */
+export function estimatePlan(plan: CapturePlan, models: readonly ModelShape[], probes: readonly ProbeSize[]): PlanEstimate {
+  const budgetBytes = plan.memory_budget_bytes ?? Math.floor(0.75 * totalmem());
+  let peak = 0, worst: PlanEstimate['breakdown'] = { runtime: RUNTIME_BYTES, weights: 0, kvCache: 0, attentionChunk: 0, accumulators: 0 };
+  let out = 0;
+  for (const m of models) for (const p of probes) {
+    const b = peakFor(plan, m, p, plan.chunk_size);
+    if (total(b) > peak) { peak = total(b); worst = b; }
+    out += outputBytes(plan, m, p);
+  }
+  const fits = peak <= budgetBytes;
+  return { peakBytes: peak, breakdown: worst, outputBytes: out, budgetBytes, fits, suggestion: fits ? null : suggest(plan, models, probes, budgetBytes) };
+}
+
+function suggest(plan: CapturePlan, models: readonly ModelShape[], probes: readonly ProbeSize[], budget: number): string {
+  const tips: string[] = [];
+  const peakWith = (p: CapturePlan, chunk: number) => Math.max(...models.flatMap((m) => probes.map((q) => total(peakFor(p, m, q, chunk)))));
+  if (plan.rows?.full) tips.push('drop full rows ("rows": {"full": false})');
+  if (plan.router_probs) tips.push('drop full router probabilities ("router_probs": false)');
+  let chunk = plan.chunk_size;
+  while (chunk > 16 && peakWith(plan, chunk) > budget) chunk = Math.floor(chunk / 2);
+  if (chunk < plan.chunk_size && peakWith(plan, chunk) <= budget) tips.push(`use a smaller chunk (--chunk-size ${chunk})`);
+  if (plan.rows && !plan.rows.full && plan.rows.k > 16) tips.push(`keep fewer keys per row ("rows": {"k": 16})`);
+  const longest = Math.max(...probes.map((p) => p.n_tokens));
+  tips.push(`use shorter probes (longest has ${longest} tokens) or a machine with more memory`);
+  return tips.join('; or ');
+}
+
+/** Throws E_CONFIG_INVALID (plan over budget) with the suggestion when the estimate does not fit. */
+export function assertFits(e: PlanEstimate): void {
+  if (e.fits) return;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  throw new AccLensError('E_CONFIG_INVALID', `capture plan needs an estimated ${gib(e.peakBytes)} peak (KV cache ${gib(e.breakdown.kvCache)}, attention chunk ${gib(e.breakdown.attentionChunk)}, kept data ${gib(e.breakdown.accumulators)}), over the budget of ${gib(e.budgetBytes)}`,
+    `To fit: ${e.suggestion ?? 'reduce the plan'}. Or raise "memory_budget_bytes" in --plan if you know better.`);
+}

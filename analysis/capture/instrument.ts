@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccLensError } from '../errors.ts';
+import { discoverModel } from '../onnx/discover/index.ts';
+import { indexGraph, int } from '../onnx/discover/graph.ts';
+import { addCaptureTensors, planInstrumentation, writeModel, type Instrumentation } from '../onnx/instrument/index.ts';
+import { readModel, type ModelProto } from '../onnx/read-model.ts';
+import { defaultOpset, removeDeadNodes } from './graph-ops.ts';
+import { narrowLogitHead } from './logit-head.ts';
+import type { CapturePlan } from './plan.ts';
+import { appendReductions, type ReducedLayout } from './reduce-graph.ts';
+
+/** Sizes that the memory estimate and the encoders need, read from the graph. */
+export interface ModelShape {
+  layers: number;
+  queryHeads: number;
+  kvHeads: number;
+  headDim: number;
+  experts: number;
+  topK: number;
+  /** Rows of the token-embedding table: every input id must be below this. */
+  embeddingRows: number | null;
+  fileBytes: number;
+}
+
+export interface InstrumentedModel {
+  /** The instrumented copy (in a temporary folder; `dispose()` removes it). */
+  path: string;
+  layout: ReducedLayout;
+  shape: ModelShape;
+  form: string;
+  dispose(): void;
+}
+
+/**
+ * Instruments a decoder for capture: finds attention and routers (coded error naming the nodes when a
+ * layer's cannot be captured), adds the capture tensors, the in-graph reductions and the narrowed LM head,
+ * and writes the copy to a temporary folder. Example: `const m = inspectForCapture('base.onnx', plan)`.
+ */
+export function instrumentForCapture(modelPath: string, plan: CapturePlan): InstrumentedModel {
+  const loaded = readModel(modelPath);
+  const { model } = loaded;
+  if (defaultOpset(model) < 13) throw new AccLensError('E_ONNX_CONTRACT', `${modelPath}: opset ${defaultOpset(model)}; the in-graph reductions need opset 13 or newer`, 'Re-export the model with opset ≥ 13.');
+  const inst = planInstrumentation(discoverModel(model));
+  const shape = modelShape(modelPath, model, inst);
+  checkCapturable(modelPath, inst, shape, plan);
+  addCaptureTensors(model, inst);
+  const layout = appendReductions(model, inst, plan);
+  layout.narrowedHead = narrowLogitHead(model, plan.answer_logprobs);
+  removeDeadNodes(model);
+  const dir = mkdtempSync(join(tmpdir(), 'acc-lens-capture-'));
+  const path = writeModel(loaded, model, join(dir, 'model.capture.onnx'));
+  const form = metadata(model, 'acc_lens.form') ?? inst.discovery.attention[0]?.form ?? 'unknown';
+  return { path, layout, shape, form, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function checkCapturable(path: string, inst: Instrumentation, shape: ModelShape, plan: CapturePlan): void {
+  const attentionLayers = new Set(inst.tensors.filter((t) => t.kind === 'attn_probs').map((t) => t.layer));
+  const routed = new Set(inst.tensors.filter((t) => t.kind === 'topk_ids').map((t) => t.layer));
+  const nodes = (what: 'attention' | 'router') => inst.uncapturable.filter((u) => u.what === what).map((u) => `${u.node} (${u.op || '?'}: ${u.reason})`);
+  const attentionWanted = plan.segments || plan.distance !== null || plan.rows !== null;
+  if (attentionWanted && attentionLayers.size < shape.layers) {
+    const missing = Array.from({ length: shape.layers }, (_, L) => L).filter((L) => !attentionLayers.has(L));
+    const listed = nodes('attention');
+    throw new AccLensError('E_ONNX_CONTRACT', `${path}: attention of layer(s) ${missing.join(', ')} cannot be captured${listed.length > 0 ? `; nodes: ${listed.join('; ')}` : ' (no attention site found: neither MatMul→Softmax→MatMul nor a fused attention op)'}`,
+      'Export with an attention form acc-lens reads (docs/instrumentation.md), or set "segments": false, "distance": null, "rows": null in the plan.');
+  }
+  if ((plan.routing || plan.router_probs) && routed.size === 0) {
+    const listed = nodes('router');
+    throw new AccLensError('E_ONNX_CONTRACT', `${path}: no router found${listed.length > 0 ? `; nodes: ${listed.join('; ')}` : ' (no Softmax→TopK, TopK→Softmax or MoE/QMoE router)'}`,
+      'For a dense model set "routing": false (and "router_probs": false) in the plan (--plan).');
+  }
+}
+
+function metadata(model: ModelProto, key: string): string | undefined {
+  return (model.metadataProps ?? []).find((p) => p.key === key)?.value ?? undefined;
+}
+
+function modelShape(path: string, model: ModelProto, inst: Instrumentation): ModelShape {
+  const g = indexGraph(model.graph!);
+  const config = (() => { try { return JSON.parse(metadata(model, 'acc_lens.config') ?? '{}') as Record<string, number>; } catch { return {}; } })();
+  const past = (g.graph.input ?? []).filter((i) => /^past_key_values\.\d+\.key$/.test(i.name ?? ''));
+  const pastDims = (past[0]?.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue != null ? int(d.dimValue) : undefined));
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+  const sites = inst.discovery.attention;
+  const routers = inst.discovery.routers;
+  const gather = g.nodes.find((n) => n.opType === 'Gather' && n.input?.[1] === 'input_ids' && g.initializers.has(n.input?.[0] ?? ''));
+  const table = gather ? g.initializers.get(gather.input![0]!) : undefined;
+  return {
+    layers: past.length > 0 ? past.length : sites.length,
+    queryHeads: Math.max(1, ...sites.map((s) => num(s.queryHeads) ?? 0), num(config.num_attention_heads) ?? 0),
+    kvHeads: num(pastDims[1]) ?? num(config.num_key_value_heads) ?? 1,
+    headDim: num(pastDims[3]) ?? num(config.head_dim) ?? 128,
+    experts: Math.max(0, ...routers.map((r) => num(r.experts) ?? 0)),
+    topK: Math.max(0, ...routers.map((r) => r.topK ?? 0)),
+    embeddingRows: table?.dims?.[0] !== undefined ? int(table.dims[0]) : num(config.vocab_size) ?? null,
+    fileBytes: statSync(path).size,
+  };
+}

@@ -1,0 +1,64 @@
+import { AccLensError } from '../errors.ts';
+import { indexGraph, int } from '../onnx/discover/graph.ts';
+import { onnx, type ModelProto } from '../onnx/read-model.ts';
+import { GraphEdit } from './graph-ops.ts';
+
+export const LOGIT_POSITIONS = 'acc_lens.in.logit_positions'; // int64 [n ≥ 1]: chunk rows whose next-token logits are needed
+export const TARGET_IDS = 'acc_lens.in.target_ids'; // int64 [n, 1]: the gold next token of each of those rows
+export const ANSWER_LOGPROBS = 'acc_lens.out.answer_logprobs'; // [n, 1]
+
+const PASS_THROUGH = new Set(['Reshape', 'Identity', 'Cast', 'Squeeze', 'Unsqueeze', 'Transpose']);
+
+/**
+ * Feeds only the rows named by `acc_lens.in.logit_positions` to the LM head: the plain forward computes
+ * [S, vocab] logits for every chunk (≈ 80 GFLOP per 1,024 rows at vocab 151,936), capture needs a few.
+ * `logits` becomes [1, n, vocab]; with `logprobs`, an in-graph LogSoftmax + GatherElements of
+ * `acc_lens.in.target_ids` gives `acc_lens.out.answer_logprobs` [n, 1]. Returns false (graph unchanged)
+ * when the head is not a MatMul/Gemm on a weight initializer.
+ * Example: `narrowLogitHead(model, true)`.
+ */
+export function narrowLogitHead(model: ModelProto, logprobs: boolean): boolean {
+  const g = indexGraph(model.graph!);
+  let tensor = 'logits';
+  let head: number | undefined;
+  for (let depth = 0; depth < 8; depth++) {
+    const p = g.producer.get(tensor);
+    if (p === undefined) break;
+    const op = g.nodes[p]!.opType ?? '';
+    if (op === 'MatMul' || op === 'Gemm') { head = p; break; }
+    if (!PASS_THROUGH.has(op)) break;
+    tensor = g.nodes[p]!.input?.[0] ?? '';
+  }
+  const node = head === undefined ? undefined : g.nodes[head]!;
+  const weight = node === undefined ? undefined : g.initializers.get(node.input?.[1] ?? '');
+  if (node === undefined || weight === undefined || (weight.dims ?? []).length !== 2) {
+    if (logprobs) throw new AccLensError('E_ONNX_CONTRACT', 'cannot find the LM head (MatMul/Gemm on a [hidden, vocab] weight) above the logits output, so answer log-probs cannot be computed in-graph', 'Set "answer_logprobs": false in the capture plan (--plan).');
+    return false;
+  }
+  const dims = (weight.dims ?? []).map((d) => int(d));
+  const transB = (node.attribute ?? []).find((a) => a.name === 'transB');
+  const hidden = node.opType === 'Gemm' && transB !== undefined && int(transB.i) === 1 ? dims[1]! : dims[0]!;
+  const vocab = node.opType === 'Gemm' && transB !== undefined && int(transB.i) === 1 ? dims[0]! : dims[1]!;
+  const e = new GraphEdit(model);
+  e.input(LOGIT_POSITIONS, 'int64', ['logit_rows']);
+  const flat = e.op('Reshape', [node.input![0]!, e.int64([-1, hidden])], 'acc_lens.capture.head_rows_all');
+  const picked = e.op('Gather', [flat, LOGIT_POSITIONS], 'acc_lens.capture.head_rows', { axis: 0 }); // [n, hidden]
+  const rows = 'acc_lens.capture.logit_rows'; // [n, vocab]
+  const copy = onnx.NodeProto.fromObject(onnx.NodeProto.toObject(onnx.NodeProto.create(node)));
+  copy.name = `${node.name || 'lm_head'}/acc_lens_rows`;
+  copy.input = [picked, ...(node.input ?? []).slice(1)];
+  copy.output = [rows];
+  e.nodes.push(copy);
+  // The old path to `logits` loses its only consumer and is removed by removeDeadNodes.
+  const old = g.nodes[g.producer.get('logits')!]!;
+  old.output = (old.output ?? []).map((o) => (o === 'logits' ? 'acc_lens.capture.dead_logits' : o));
+  e.op('Reshape', [rows, e.int64([1, -1, vocab])], 'logits');
+  if (logprobs) {
+    e.input(TARGET_IDS, 'int64', ['logit_rows', 1]);
+    const ls = e.op('LogSoftmax', [rows], 'acc_lens.capture.logsoftmax', { axis: -1 });
+    e.op('GatherElements', [ls, TARGET_IDS], ANSWER_LOGPROBS, { axis: 1 });
+    e.output(ANSWER_LOGPROBS);
+  }
+  e.commit();
+  return true;
+}
