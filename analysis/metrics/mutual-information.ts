@@ -25,3 +25,31 @@ export function contingency(xs: ArrayLike<number>, ys: ArrayLike<number>, nx: nu
   for (let i = 0; i < xs.length; i++) table[xs[i]!]![ys[i]!]!++;
   return table;
 }
+
+/**
+ * I(X; Y) in bits from a flat row-major count table (`counts[x * ny + y]`) — the allocation-free
+ * form used inside bootstrap and permutation loops. Same value as `mutualInformationBits`.
+ * @example mutualInformationFlat(Float64Array.of(5, 0, 0, 5), 2, 2) // 1
+ */
+export function mutualInformationFlat(counts: ArrayLike<number>, nx: number, ny: number): number {
+  const rows = new Float64Array(nx);
+  const cols = new Float64Array(ny);
+  let total = 0;
+  for (let x = 0; x < nx; x++) {
+    for (let y = 0; y < ny; y++) {
+      const v = counts[x * ny + y]!;
+      rows[x]! += v;
+      cols[y]! += v;
+      total += v;
+    }
+  }
+  if (total <= 0) return 0;
+  let mi = 0;
+  for (let x = 0; x < nx; x++) {
+    for (let y = 0; y < ny; y++) {
+      const v = counts[x * ny + y]!;
+      if (v > 0) mi += (v / total) * Math.log2((v * total) / (rows[x]! * cols[y]!));
+    }
+  }
+  return Math.max(0, mi);
+}

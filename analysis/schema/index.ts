@@ -15,3 +15,4 @@ export * from './attention-rows.ts';
 export * from './routing.ts';
 export * from './router-probs.ts';
 export * from './answer-logprobs.ts';
+export * from './metrics-tables.ts';
