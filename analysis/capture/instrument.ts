@@ -67,7 +67,8 @@ function checkCapturable(path: string, inst: Instrumentation, shape: ModelShape,
       'Export with an attention form acc-lens reads (docs/instrumentation.md), or set "segments": false, "distance": null, "rows": null in the plan.');
   }
   if ((plan.routing || plan.router_probs) && routed.size === 0) {
-    const listed = nodes('router');
+    // A Softmax that is neither attention nor router is reported under attention; list it here too.
+    const listed = [...nodes('router'), ...nodes('attention').filter((n) => / router /.test(n))];
     throw new AccLensError('E_ONNX_CONTRACT', `${path}: no router found${listed.length > 0 ? `; nodes: ${listed.join('; ')}` : ' (no Softmax→TopK, TopK→Softmax or MoE/QMoE router)'}`,
       'For a dense model set "routing": false (and "router_probs": false) in the plan (--plan).');
   }

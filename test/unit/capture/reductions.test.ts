@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QuerySet } from '../../../analysis/schema/query-sets.ts';
 import { captureUnit } from '../../../analysis/capture/capture-unit.ts';
 import { probeFeeds } from '../../../analysis/capture/chunk-feeds.ts';
 import { instrumentForCapture, type InstrumentedModel } from '../../../analysis/capture/instrument.ts';
@@ -43,7 +44,7 @@ describe('in-graph reductions equal plain-JS reductions of the oracle probabilit
           worst = Math.max(worst, Math.abs(r.mass - ref.segmentMass(r.head, r.query_segment, r.key_segment)));
         }
         for (const r of rowsOf(t.attention_distance!).filter((r) => r.layer === L)) {
-          worst = Math.max(worst, Math.abs(r.mass - ref.distance(r.head, r.query_set)[r.bin]!));
+          worst = Math.max(worst, Math.abs(r.mass - ref.distance(r.head, r.query_set as QuerySet)[r.bin]!));
         }
         for (const r of rowsOf(t.attention_rows!).filter((r) => r.layer === L)) {
           const full = ref.row(r.head, r.query_pos);
