@@ -18,12 +18,6 @@ export function pendingCommand(name: string, summary: string, usage: string, iss
   };
 }
 
-export const metricsCommand = pendingCommand(
-  'metrics',
-  'Compute attention and routing metrics with bootstrap confidence intervals for a run.',
-  'Usage: acc-lens metrics runs/NAME [--select-on half] [--json]',
-  'the metrics issue',
-);
 export const figuresCommand = pendingCommand(
   'figures',
   'Render paper figures (SVG/PNG/PDF) for a run.',

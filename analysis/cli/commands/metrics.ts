@@ -1,0 +1,128 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { fail } from '../../errors.ts';
+import { openRun, readPart, readTable, writeArrowFile, writeFileAtomic, ensureDir, manifestProvenance, parseOrFail, type Run } from '../../io/index.ts';
+import { computeMetrics, type MetricsOptions, type MetricsOutput } from '../../metrics/run/compute-run.ts';
+import { formatReport } from '../../metrics/run/report.ts';
+import type { MetricsSource } from '../../metrics/run/source.ts';
+import { encodeTable, type LooseBatch } from '../../schema/encode.ts';
+import { provenanceMetadata } from '../../schema/metadata.ts';
+import { METRICS_DIR, METRICS_TABLES, metricsTableFile, type MetricsTableName } from '../../schema/metrics-tables.ts';
+import { parseFlags, type Command } from '../command.ts';
+
+const USAGE = 'Usage: acc-lens metrics RUN [--resamples N] [--permutations N] [--seed S] [--select-on half|none|split:S] [--ci percentile|bca] [--alpha A] [--top-experts N] [--base NAME] [--tuned NAME] [--json]';
+const HELP = `${USAGE}
+
+Compares the base and the tuned model of a captured run and writes derived tables with
+confidence intervals to RUN/metrics/ (Arrow, one file per table) plus RUN/metrics/summary.json,
+then prints the headline findings.
+
+What it computes (every definition in docs/metrics.md):
+  attention  per task family × layer × head (and head mean) × query set: evidence mass and lift
+             (mass ÷ what uniform attention over the visible keys 0..q would give), distractor
+             mass and lift, sink mass (key 0), local mass (distance < 14), binned entropy; the
+             32-bin distance profile; per-layer change = JS divergence of base vs tuned profiles
+  routing    per model × task × layer × expert: selection frequency (top-k counts), gate-weighted
+             usage; per-layer change (JS); I(task; expert) against a family-permutation null;
+             expert task selectivity; top-N overlap between tasks; entropy and load balance;
+             token-level agreement (top-1 match, top-k Jaccard) on evidence vs other tokens
+  behaviour  answer log-prob per probe and its correlation with evidence lift at the top head
+
+Statistics: probes are the unit. Every base-vs-tuned difference gets a paired bootstrap interval
+(probes resampled within each task family; both models share the resample) and a paired
+permutation p-value (models swapped within probes; exact when ≤ 10 probes).
+Layer and head selection is honest by default: --select-on half picks the most-changed layers and
+top heads on one half of each family's probes and reports their numbers on the other half.
+
+  --resamples N      bootstrap resamples (default 1000)
+  --permutations N   permutations for p-values and the MI null (default 1000)
+  --seed S           seed of resampling, permutations and the split (default 0)
+  --select-on MODE   half (default), split:S (half, split seeded with S), none (post hoc, all probes)
+  --ci METHOD        percentile (default) or bca (bias-corrected and accelerated)
+  --alpha A          1 − confidence level (default 0.05 → 95% intervals)
+  --top-experts N    N of top-N expert lists and overlaps (default 20 at 128 experts, same share otherwise)
+  --base / --tuned   model names in the run (default base / tuned)
+  --json             print summary.json instead of the report
+
+Example:
+  acc-lens metrics runs/demo --resamples 2000 --select-on half
+  python -c "import pyarrow.feather as f; print(f.read_table('runs/demo/metrics/metrics_routing_mi.arrow').to_pandas())"`;
+
+const FlagsSchema = z.object({
+  resamples: z.coerce.number().int().min(1).max(100_000).default(1000),
+  permutations: z.coerce.number().int().min(1).max(100_000).default(1000),
+  seed: z.coerce.number().int().min(0).default(0),
+  'select-on': z.string().regex(/^(half|none|split:\d+)$/, 'expected half, none or split:SEED').default('half'),
+  ci: z.enum(['percentile', 'bca']).default('percentile'),
+  alpha: z.coerce.number().gt(0).lt(1).default(0.05),
+  'top-experts': z.coerce.number().int().min(1).optional(),
+  base: z.string().default('base'),
+  tuned: z.string().default('tuned'),
+});
+
+/** A metrics source over a run folder (io reads, lazily per unit). */
+export function runSource(run: Run): MetricsSource {
+  const files = (model: string, id: string) => run.manifest.units[`${model}/${id}`];
+  return {
+    models: Object.keys(run.manifest.models),
+    probes: () => readTable(run, 'probes'),
+    segments: () => readTable(run, 'segments'),
+    has: (table, model, id) => {
+      const u = files(model, id);
+      return u?.status === 'done' && u.files.includes(`${u.dir}/${table}.arrow`);
+    },
+    unit: (table, model, id) => readPart(run, table, { model, probeId: id }),
+  };
+}
+
+/** Writes the metric tables and summary.json into RUN/metrics/ (atomically, file by file). */
+export async function writeMetrics(run: Run, output: MetricsOutput): Promise<string[]> {
+  await ensureDir(join(run.dir, METRICS_DIR));
+  const written: string[] = [];
+  const provenance = manifestProvenance(run.manifest);
+  for (const [name, rows] of Object.entries(output.tables)) {
+    const spec = METRICS_TABLES[name as MetricsTableName];
+    const table = encodeTable(spec, rows as unknown as LooseBatch, provenanceMetadata(provenance, name));
+    await writeArrowFile(join(run.dir, metricsTableFile(name as MetricsTableName)), table);
+    written.push(metricsTableFile(name as MetricsTableName));
+  }
+  await writeFileAtomic(join(run.dir, METRICS_DIR, 'summary.json'), `${JSON.stringify(output.summary, null, 2)}\n`);
+  return [...written, `${METRICS_DIR}/summary.json`];
+}
+
+export const metricsCommand: Command = {
+  name: 'metrics',
+  summary: 'Compute attention and routing metrics with bootstrap confidence intervals for a run.',
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseFlags('metrics', argv, {
+      resamples: { type: 'string' }, permutations: { type: 'string' }, seed: { type: 'string' }, 'select-on': { type: 'string' },
+      ci: { type: 'string' }, alpha: { type: 'string' }, 'top-experts': { type: 'string' }, base: { type: 'string' }, tuned: { type: 'string' }, json: { type: 'boolean' },
+    });
+    if (values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    const [runDir, ...extra] = positionals;
+    if (runDir === undefined || extra.length > 0) fail('E_USAGE', `acc-lens metrics takes one RUN folder (got ${positionals.length})`, USAGE);
+    const { json, help: _help, ...rest } = values;
+    const flags = parseOrFail(FlagsSchema, rest, 'acc-lens metrics flags');
+    const run = await openRun(runDir);
+    for (const m of [flags.base, flags.tuned]) {
+      if (run.manifest.models[m] === undefined) fail('E_USAGE', `${runDir} has no model "${m}"; it has ${Object.keys(run.manifest.models).join(', ')}`, 'Name the two models with --base NAME --tuned NAME.');
+    }
+    const selectOn = flags['select-on'];
+    const options: MetricsOptions = {
+      resamples: flags.resamples, permutations: flags.permutations, seed: flags.seed, alpha: flags.alpha, method: flags.ci,
+      selectOn: selectOn === 'none' ? 'none' : 'half',
+      ...(selectOn.startsWith('split:') ? { splitSeed: Number(selectOn.slice(6)) } : {}),
+      models: [flags.base, flags.tuned],
+      ...(flags['top-experts'] !== undefined ? { topN: flags['top-experts'] } : {}),
+    };
+    const output = await computeMetrics(runSource(run), options, (stage) => { if (!json) process.stderr.write(`metrics: ${stage}…\n`); });
+    if (output.summary.probes.n === 0) fail('E_USAGE', `${runDir} has no probe finished for both ${flags.base} and ${flags.tuned}`, 'Run `acc-lens capture` on the run first.');
+    const files = await writeMetrics(run, output);
+    process.stdout.write(json ? `${JSON.stringify(output.summary, null, 2)}\n` : `${formatReport(output.summary)}\nWrote ${files.length} files to ${join(runDir, METRICS_DIR)}/\n`);
+    return 0;
+  },
+};
