@@ -68,7 +68,8 @@ function unitTables(model: 'base' | 'tuned', p: number, rng: ReturnType<typeof c
   return { attention_segments: seg, attention_distance: dist, attention_rows: rows, routing, answer_logprobs };
 }
 
-async function writeRun(dir: string): Promise<void> {
+/** Writes the synthetic run (exported for profiling). */
+export async function writeRun(dir: string): Promise<void> {
   const sha = (c: string) => c.repeat(64);
   const writer = await RunWriter.open(dir, {
     models: { base: { path: 'base.onnx', sha256: sha('a'), form: 'fused', execution_provider: 'cpu' }, tuned: { path: 'tuned.onnx', sha256: sha('b'), form: 'fused', execution_provider: 'cpu' } },

@@ -56,8 +56,8 @@ export function pairedMeans(plan: BootstrapPlan, base: ArrayLike<number>, tuned:
   }
   const jack = (xs: (i: number) => number) => idx.length < 3 ? undefined : idx.map((_, leave) => idx.reduce((s, i, k) => (k === leave ? s : s + xs(i)), 0) / (idx.length - 1));
   const opt = [options.alpha, options.method] as const;
-  const diffs = idx.map((i) => tuned[i]! - base[i]!);
-  const pValue = pairedSwapPValue(diffs.length, options.permutations, options.rng, (swap) => diffs.reduce((s, d, k) => s + (swap[k] ? -d : d), 0) / diffs.length);
+  const diffs = Float64Array.from(idx, (i) => tuned[i]! - base[i]!);
+  const pValue = signFlipPValue(diffs, options.permutations, options.rng);
   return {
     base: interval(mb, rb, ...opt, options.method === 'bca' ? jack((i) => base[i]!) : undefined),
     tuned: interval(mt, rt, ...opt, options.method === 'bca' ? jack((i) => tuned[i]!) : undefined),
@@ -65,4 +65,25 @@ export function pairedMeans(plan: BootstrapPlan, base: ArrayLike<number>, tuned:
     pValue,
     nProbes: idx.length,
   };
+}
+
+/**
+ * Two-sided sign-flip p-value of the mean of paired differences: exact over all 2^n sign patterns
+ * for n ≤ 10, else `permutations` random patterns (add-one). The hot loop of every paired row, so
+ * it is written without closures.
+ */
+export function signFlipPValue(diffs: Float64Array, permutations: number, rng: Rng): number {
+  const n = diffs.length;
+  if (n <= 10) return pairedSwapPValue(n, permutations, rng, (swap) => { let s = 0; for (let k = 0; k < n; k++) s += swap[k] ? -diffs[k]! : diffs[k]!; return s / n; });
+  let observed = 0;
+  for (let k = 0; k < n; k++) observed += diffs[k]!;
+  observed = Math.abs(observed);
+  const tol = 1e-12 * Math.max(1, observed);
+  let atLeast = 0;
+  for (let b = 0; b < permutations; b++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += rng.next() < 0.5 ? -diffs[k]! : diffs[k]!;
+    if (Math.abs(s) >= observed - tol) atLeast++;
+  }
+  return (1 + atLeast) / (1 + permutations);
 }

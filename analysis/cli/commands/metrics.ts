@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fail } from '../../errors.ts';
-import { openRun, readPart, readTable, writeArrowFile, writeFileAtomic, ensureDir, manifestProvenance, parseOrFail, type Run } from '../../io/index.ts';
+import { openRun, readPart, readTable, writeArrowFile, writeFileAtomic, ensureDir, manifestProvenance, type Run } from '../../io/index.ts';
 import { computeMetrics, type MetricsOptions, type MetricsOutput } from '../../metrics/run/compute-run.ts';
 import { formatReport } from '../../metrics/run/report.ts';
 import type { MetricsSource } from '../../metrics/run/source.ts';
@@ -106,7 +106,12 @@ export const metricsCommand: Command = {
     const [runDir, ...extra] = positionals;
     if (runDir === undefined || extra.length > 0) fail('E_USAGE', `acc-lens metrics takes one RUN folder (got ${positionals.length})`, USAGE);
     const { json, help: _help, ...rest } = values;
-    const flags = parseOrFail(FlagsSchema, rest, 'acc-lens metrics flags');
+    const parsed = FlagsSchema.safeParse(rest);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      fail('E_USAGE', `acc-lens metrics: --${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`, USAGE);
+    }
+    const flags = parsed.data;
     const run = await openRun(runDir);
     for (const m of [flags.base, flags.tuned]) {
       if (run.manifest.models[m] === undefined) fail('E_USAGE', `${runDir} has no model "${m}"; it has ${Object.keys(run.manifest.models).join(', ')}`, 'Name the two models with --base NAME --tuned NAME.');
