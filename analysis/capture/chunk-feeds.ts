@@ -3,7 +3,7 @@ import type { QuerySet } from '../schema/query-sets.ts';
 import { LOGIT_POSITIONS, TARGET_IDS } from './logit-head.ts';
 import type { CapturePlan } from './plan.ts';
 import { querySetPositions, segmentMembership, type CaptureProbe } from './query-sets.ts';
-import { IN, type ReducedLayout } from './reduce-graph.ts';
+import { distanceOverAll, IN, type ReducedLayout } from './reduce-graph.ts';
 import type { NamedTensor } from './session.ts';
 
 /** Which rows of a chunk were selected, so the run loop can map graph outputs back to positions. */
@@ -38,6 +38,7 @@ export function probeFeeds(probe: CaptureProbe, plan: CapturePlan): ProbeFeeds {
   const rowPositions = Int32Array.from([...rowSets].sort((a, b) => a - b));
   const answer = sets.get('answer')!.filter((p) => p >= 1);
   const distanceSets = plan.distance?.query_sets ?? [];
+  const distancePositions = Int32Array.from([...new Set(distanceSets.flatMap((s) => Array.from(sets.get(s)!)))].sort((a, b) => a - b));
   const setMask = distanceSets.map((s) => { const m = new Uint8Array(probe.input_ids.length); for (const p of sets.get(s)!) m[p] = 1; return m; });
   return {
     probe, sets, membership, rowPositions,
@@ -51,13 +52,17 @@ export function probeFeeds(probe: CaptureProbe, plan: CapturePlan): ProbeFeeds {
         f[IN.querySegments] = { data: q, dims: [G, S] };
       }
       if (attention && plan.distance) {
-        const E = N_DISTANCE_BINS + 1, idx = new Array<number>(S * E), valid = new Float32Array(S * E);
-        for (let s = 0; s < S; s++) for (let b = 0; b < E; b++) { const d = start + s - EDGES[b]!; idx[s * E + b] = Math.max(d, 0); valid[s * E + b] = d >= 0 ? 1 : 0; }
-        f[IN.distanceIndex] = i64(idx, [1, 1, S, E]);
-        f[IN.distanceValid] = { data: valid, dims: [1, 1, S, E] };
-        const qs = new Float32Array(distanceSets.length * S);
-        setMask.forEach((m, k) => { for (let s = 0; s < S; s++) qs[k * S + s] = m[start + s]!; });
-        f[IN.querySets] = { data: qs, dims: [distanceSets.length, S] };
+        // Rows (chunk-local) the distance reduction sees: every row with `all`, else the sets' rows (row 0 as an inert dummy when none).
+        const picked = distanceOverAll(plan) ? Int32Array.from({ length: S }, (_, s) => s) : inRange(distancePositions, start, T).map((p) => p - start);
+        const local = picked.length > 0 ? picked : Int32Array.of(0), D = local.length;
+        if (!distanceOverAll(plan)) f[IN.distanceRows] = i64(local, [D]);
+        const E = N_DISTANCE_BINS + 1, idx = new Array<number>(D * E), valid = new Float32Array(D * E);
+        for (let r = 0; r < D; r++) for (let b = 0; b < E; b++) { const d = start + local[r]! - EDGES[b]!; idx[r * E + b] = Math.max(d, 0); valid[r * E + b] = d >= 0 ? 1 : 0; }
+        f[IN.distanceIndex] = i64(idx, [1, 1, D, E]);
+        f[IN.distanceValid] = { data: valid, dims: [1, 1, D, E] };
+        const qs = new Float32Array(distanceSets.length * D);
+        if (picked.length > 0) setMask.forEach((m, k) => { for (let r = 0; r < D; r++) qs[k * D + r] = m[start + local[r]!]!; });
+        f[IN.querySets] = { data: qs, dims: [distanceSets.length, D] };
       }
       let rows: Int32Array = new Int32Array(0);
       if (attention && plan.rows) {

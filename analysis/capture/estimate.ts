@@ -26,8 +26,8 @@ export interface PlanEstimate {
 
 /** ORT + Node baseline measured on the reference pair (process with a session open, before the first run). */
 const RUNTIME_BYTES = 350 * 2 ** 20;
-/** Live [heads, chunk, keys] float buffers per layer at once: the kernel's scores, the probabilities, and CumSum when distance profiles are on. */
-const attentionBuffers = (plan: CapturePlan): number => 2 + (plan.distance ? 1 : 0);
+/** Live [heads, chunk, keys] float buffers per layer at once: the kernel's scores, the probabilities, and CumSum when distance profiles include `all`. */
+const attentionBuffers = (plan: CapturePlan): number => 2 + (plan.distance?.query_sets.includes('all') ? 1 : 0);
 
 function peakFor(plan: CapturePlan, m: ModelShape, p: ProbeSize, chunk: number): PlanEstimate['breakdown'] {
   const T = p.n_tokens, S = Math.min(chunk, T), f32 = 4;

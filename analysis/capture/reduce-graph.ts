@@ -10,9 +10,10 @@ import type { CapturePlan } from './plan.ts';
 export const IN = {
   keySegments: 'acc_lens.in.key_segments', // float [T, G]: 1 where key j lies in segment column g (column 0 = outside every segment)
   querySegments: 'acc_lens.in.query_segments', // float [G, S]
-  distanceIndex: 'acc_lens.in.distance_index', // int64 [1, 1, S, 33]: max(q − edge, 0) per row and bin edge
-  distanceValid: 'acc_lens.in.distance_valid', // float [1, 1, S, 33]: 1 where q − edge ≥ 0
-  querySets: 'acc_lens.in.query_sets', // float [Q, S]: 1 where row s belongs to the distance query set
+  distanceRows: 'acc_lens.in.distance_rows', // int64 [D ≥ 1]: chunk rows of the distance query sets (absent when `all` is planned: D = S)
+  distanceIndex: 'acc_lens.in.distance_index', // int64 [1, 1, D, 33]: max(q − edge, 0) per row and bin edge
+  distanceValid: 'acc_lens.in.distance_valid', // float [1, 1, D, 33]: 1 where q − edge ≥ 0
+  querySets: 'acc_lens.in.query_sets', // float [Q, D]: 1 where row d belongs to the distance query set
   rowIndex: 'acc_lens.in.row_index', // int64 [R ≥ 1]: chunk rows to keep (a dummy row when none)
   rowK: 'acc_lens.in.row_k', // int64 [1]: min(k, T)
 } as const;
@@ -25,6 +26,9 @@ export const OUT = {
   rowKeys: (L: number) => `acc_lens.out.row_keys.${L}`, // int64 [1, H, R, k]
   routerProbs: (L: number) => `acc_lens.out.router_probs.${L}`, // [tokens, E]
 } as const;
+
+/** Whether distance profiles run over every chunk row (the `all` set) or only over gathered query-set rows. */
+export const distanceOverAll = (plan: CapturePlan): boolean => plan.distance?.query_sets.includes('all') ?? false;
 
 /** What the reduced graph computes, per layer. */
 export interface ReducedLayout {
@@ -48,9 +52,10 @@ export function appendReductions(model: ModelProto, inst: Instrumentation, plan:
   const anyAttention = attentionLayers.length > 0;
   if (anyAttention && plan.segments) { e.input(IN.keySegments, 'float32', ['total', 'groups']); e.input(IN.querySegments, 'float32', ['groups', 'sequence']); }
   if (anyAttention && plan.distance) {
-    e.input(IN.distanceIndex, 'int64', [1, 1, 'sequence', N_DISTANCE_BINS + 1]);
-    e.input(IN.distanceValid, 'float32', [1, 1, 'sequence', N_DISTANCE_BINS + 1]);
-    e.input(IN.querySets, 'float32', [plan.distance.query_sets.length, 'sequence']);
+    if (!distanceOverAll(plan)) e.input(IN.distanceRows, 'int64', ['distance_rows']);
+    e.input(IN.distanceIndex, 'int64', [1, 1, 'distance_rows', N_DISTANCE_BINS + 1]);
+    e.input(IN.distanceValid, 'float32', [1, 1, 'distance_rows', N_DISTANCE_BINS + 1]);
+    e.input(IN.querySets, 'float32', [plan.distance.query_sets.length, 'distance_rows']);
   }
   if (anyAttention && plan.rows) { e.input(IN.rowIndex, 'int64', ['rows']); if (!plan.rows.full) e.input(IN.rowK, 'int64', [1]); }
   const last = e.int64([-1]);
@@ -61,7 +66,9 @@ export function appendReductions(model: ModelProto, inst: Instrumentation, plan:
       e.output(e.op('MatMul', [IN.querySegments, perRow], OUT.segmentMass(L)));
     }
     if (plan.distance) {
-      const C = e.op('CumSum', [P, last], `acc_lens.capture.cumsum.${L}`); // inclusive: C[j] = Σ_{k ≤ j} P[k]
+      // CumSum is the costly step (a full [H, rows, T] pass, single-threaded in ORT): without `all`, only the query sets' rows.
+      const rows = distanceOverAll(plan) ? P : e.op('Gather', [P, IN.distanceRows], `acc_lens.capture.dist_sel.${L}`, { axis: 2 });
+      const C = e.op('CumSum', [rows, last], `acc_lens.capture.cumsum.${L}`); // inclusive: C[j] = Σ_{k ≤ j} P[k]
       const heads = e.op('Slice', [e.op('Shape', [P], `acc_lens.capture.shape.${L}`), e.int64([1]), e.int64([2])], `acc_lens.capture.heads.${L}`);
       const target = e.op('Concat', [e.int64([1]), heads, e.int64([1, 1])], `acc_lens.capture.expand_to.${L}`, { axis: 0 });
       const idx = e.op('Expand', [IN.distanceIndex, target], `acc_lens.capture.dist_idx.${L}`);

@@ -15,15 +15,25 @@ const weights = randomWeights(TINY, 11);
 const T = 100, H = TINY.num_attention_heads, k = 8;
 const probe = syntheticProbe(tokenIds(T, TINY.vocab_size, 3));
 const oracle = oracleForward(weights, probe.input_ids, { attentionLayers: [0, 1], routing: true });
+// Chunk 32 uses the default distance sets (rows gathered before CumSum); 7 and 100 add `all` (every row).
 const plan = (chunk: number, rows: Partial<NonNullable<CapturePlan['rows']>> = {}): CapturePlan =>
-  parsePlan({ chunk_size: chunk, router_probs: true, rows: { k, min_weight: 1e-6, ...rows } });
+  parsePlan({ chunk_size: chunk, router_probs: true, rows: { k, min_weight: 1e-6, ...rows }, ...(chunk === 32 ? {} : { distance: { query_sets: ['answer', 'last', 'question', 'all'] } }) });
 
 const models: Record<string, { inst: InstrumentedModel; session: ModelSession }> = {};
 async function open(form: 'unfused' | 'fused', full: boolean) {
   const key = `${form}.${full}`;
   if (!models[key]) {
     const path = tempFile(`${form}.onnx`, buildQwen3MoeGraph(weights, { form }));
-    const inst = instrumentForCapture(path, plan(32, { full }));
+    const inst = instrumentForCapture(path, plan(full ? 32 : 7, { full }));
+    models[key] = { inst, session: await openModel(inst.path, { ep: 'cpu' }) };
+  }
+  return models[key];
+}
+async function openGathered(form: 'unfused' | 'fused') {
+  const key = `${form}.gathered`;
+  if (!models[key]) {
+    const path = tempFile(`${form}.onnx`, buildQwen3MoeGraph(weights, { form }));
+    const inst = instrumentForCapture(path, plan(32));
     models[key] = { inst, session: await openModel(inst.path, { ep: 'cpu' }) };
   }
   return models[key];
@@ -33,8 +43,10 @@ afterAll(async () => { for (const m of Object.values(models)) { await m.session.
 
 describe('in-graph reductions equal plain-JS reductions of the oracle probabilities', () => {
   for (const form of ['unfused', 'fused'] as const) for (const chunk of [7, 32, 100]) {
-    it(`${form}, chunk ${chunk}: segments, distance, top-k rows, routing, router probs, answer log-probs`, async () => {
-      const { inst, session } = await open(form, false);
+    it(`${form}, chunk ${chunk}: segments, distance${chunk === 32 ? '' : ' (with all)'}, top-k rows, routing, router probs, answer log-probs`, async () => {
+      const { inst: i0, session: s0 } = await open(form, false);
+      const gathered = chunk === 32 ? await openGathered(form) : null;
+      const { inst, session } = gathered ?? { inst: i0, session: s0 };
       const p = plan(chunk);
       const t = await captureUnit(session, inst.layout, probeFeeds(probe, p), p);
       let worst = 0;
@@ -54,6 +66,7 @@ describe('in-graph reductions equal plain-JS reductions of the oracle probabilit
         }
       }
       expect(worst).toBeLessThan(2e-5);
+      expect(new Set(t.attention_distance!.query_set)).toEqual(new Set(p.distance!.query_sets));
       const answerRows = rowsOf(t.attention_rows!).filter((r) => r.query_set === 'answer');
       expect(new Set(answerRows.map((r) => r.query_pos)).size).toBe(6);
       // Routing: same experts as the oracle, gates within 1e-5.
@@ -90,7 +103,7 @@ describe('in-graph reductions equal plain-JS reductions of the oracle probabilit
       expect(Math.abs(e.kept - e.sum)).toBeLessThan(1e-6);
     }
     const { inst: i2, session: s2 } = await open('unfused', false);
-    const topk = await captureUnit(s2, i2.layout, probeFeeds(probe, plan(32)), plan(32));
+    const topk = await captureUnit(s2, i2.layout, probeFeeds(probe, plan(7)), plan(7));
     const sums = new Map<string, { sum: number; kept: number; n: number }>();
     for (const r of rowsOf(topk.attention_rows!)) {
       const key = `${r.layer}/${r.head}/${r.query_set}/${r.query_pos}`;
