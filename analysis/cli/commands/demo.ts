@@ -1,8 +1,101 @@
-import { pendingCommand } from './pending.ts';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { progressReporter } from '../../capture/progress.ts';
+import { runCapture } from '../../capture/run-capture.ts';
+import { fail } from '../../errors.ts';
+import { ensureDir, writeFileAtomic } from '../../io/atomic-write.ts';
+import { openRun } from '../../io/index.ts';
+import { buildPairFiles, DEFAULT_PAIR_DIR, pairModelPath } from '../../io/reference-pair.ts';
+import { checkGroundTruth, GroundTruthSchema } from '../../metrics/ground-truth-check.ts';
+import { computeMetrics } from '../../metrics/run/compute-run.ts';
+import { formatReport } from '../../metrics/run/report.ts';
+import { isTerminal, parseFlags, type Command } from '../command.ts';
+import { DEMO_SIZES, demoProbes } from '../demo/demo-probes.ts';
+import { runSource, writeMetrics } from './metrics.ts';
 
-export const demoCommand = pendingCommand(
-  'demo',
-  'Build the reference pair and run everything that exists on it.',
-  'Usage: acc-lens demo [--quick] [--no-serve]',
-  'the foundation issue',
-);
+const HELP = `Usage: acc-lens demo [--quick] [--no-serve] [--out DIR] [--ep auto|cpu|cuda]
+
+Runs the whole acc-lens pipeline on the embedded reference model pair — no download, no GPU:
+  1. models   builds the reference pair into models/reference-pair (reused when already built)
+  2. probes   generates MRCR-, GraphWalks- and ACC-shaped (search, SWE, SQL) probes with evidence spans
+  3. capture  runs every probe through base and tuned (fused ONNX graphs), capturing attention
+              and expert routing into an Arrow run store
+  4. metrics  computes the comparisons with bootstrap confidence intervals and prints the report
+  5. check    compares what the metrics found with ground-truth.json — the mechanisms planted in
+              the tuned model — and exits 1 if anything was missed
+
+Options:
+  --quick       4 probes per family at ~1k tokens (under a minute); default 6 per family at ~4k
+  --no-serve    stop after writing the run (the viewer is not built yet, so nothing is served anyway)
+  --out DIR     run folder (default runs/demo, or runs/demo-quick with --quick)
+  --ep EP       execution provider: auto (CUDA when available, else CPU), cpu, cuda
+
+Rerunning resumes: the pair is reused, probes are the same bytes, finished captures are kept.
+Afterwards: acc-lens metrics RUN --json, acc-lens export RUN --parquet.`;
+
+const NOT_BUILT = [
+  'figures  (acc-lens figures RUN --out DIR): not built yet',
+  'viewer   (acc-lens view RUN): not built yet — nothing to serve',
+];
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'Build the reference pair, generate probes, capture, compute metrics and check them against the planted ground truth.',
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseFlags('demo', argv, {
+      quick: { type: 'boolean' }, 'no-serve': { type: 'boolean' }, out: { type: 'string' }, ep: { type: 'string' },
+    });
+    if (values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (positionals.length > 0) fail('E_USAGE', `acc-lens demo takes no arguments (got ${positionals.join(' ')})`, 'Run `acc-lens demo --help`.');
+    const ep = values.ep ?? 'auto';
+    if (ep !== 'auto' && ep !== 'cpu' && ep !== 'cuda') fail('E_USAGE', `--ep ${ep}: expected auto, cpu or cuda`);
+    const say = (line: string) => process.stdout.write(`${line}\n`);
+    const started = performance.now();
+    const size = values.quick ? DEMO_SIZES.quick : DEMO_SIZES.full;
+    const out = resolve(values.out ?? join('runs', values.quick ? 'demo-quick' : 'demo'));
+
+    say('[1/5] reference model pair');
+    const pair = await buildPairFiles(DEFAULT_PAIR_DIR, { reuse: true });
+    say(pair.reused ? `      reused ${DEFAULT_PAIR_DIR}` : `      built ${pair.files.length} files in ${pair.seconds.toFixed(1)} s → ${DEFAULT_PAIR_DIR}`);
+
+    say(`[2/5] probes: ${size.perFamily} per family × 5 families at ~${size.tokens} tokens`);
+    const probesPath = `${out}.probes.jsonl`;
+    await ensureDir(dirname(probesPath));
+    const probes = demoProbes(size);
+    await writeFileAtomic(probesPath, `${probes.map((p) => JSON.stringify(p)).join('\n')}\n`);
+    say(`      wrote ${probes.length} probes → ${probesPath}`);
+
+    say('[3/5] capture: base and tuned (fused graphs)');
+    const report = progressReporter(isTerminal(), (s) => process.stdout.write(s.startsWith('\r') ? s : `      ${s}`));
+    const capture = await runCapture({
+      models: [{ name: 'base', path: pairModelPath(DEFAULT_PAIR_DIR, 'base', 'fused') }, { name: 'tuned', path: pairModelPath(DEFAULT_PAIR_DIR, 'tuned', 'fused') }],
+      probes: probesPath, out, ep, onProgress: report,
+    }).finally(() => report.end());
+    const u = capture.units;
+    say(`      ${u.done} units captured, ${u.resumed} already done, ${u.skipped} skipped: ${capture.tokens} tokens in ${capture.seconds.toFixed(1)} s on ${capture.executionProvider} → ${out}`);
+
+    say('[4/5] metrics');
+    const run = await openRun(out);
+    const metrics = await computeMetrics(runSource(run), {
+      resamples: 1000, permutations: 1000, seed: 0, alpha: 0.05, method: 'percentile', selectOn: 'half', models: ['base', 'tuned'],
+    });
+    await writeMetrics(run, metrics);
+    say(formatReport(metrics.summary).replace(/^/gm, '      '));
+
+    say('[5/5] check against the planted ground truth (models/reference-pair/ground-truth.json)');
+    const truth = GroundTruthSchema.parse(JSON.parse(readFileSync(join(DEFAULT_PAIR_DIR, 'ground-truth.json'), 'utf8')));
+    const checks = checkGroundTruth(metrics.summary, truth);
+    for (const c of checks) say(`      ${c.pass ? '✓' : '✗'} ${c.name}: ${c.observed} (expected ${c.expected})`);
+    const missed = checks.filter((c) => !c.pass).length;
+    say(missed === 0 ? `      all ${checks.length} planted effects recovered` : `      ${missed} of ${checks.length} checks FAILED`);
+
+    say('Not there yet:');
+    for (const line of NOT_BUILT) say(`      ${line}`);
+    say(`Done in ${((performance.now() - started) / 1000).toFixed(0)} s. Explore: acc-lens metrics ${out} --json | acc-lens export ${out} --parquet`);
+    return missed === 0 ? 0 : 1;
+  },
+};
