@@ -10,6 +10,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   forward: async () => (await import('./forward.ts')).benchForward,
   probes: async () => (await import('./probes.ts')).benchProbes,
   'run-store': async () => (await import('./run-store.ts')).benchRunStore,
+  capture: async () => (await import('./capture.ts')).benchCapture,
+  metrics: async () => (await import('./metrics.ts')).benchMetrics,
 };
 
 /** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default) and writes their results. */
