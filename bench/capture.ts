@@ -123,7 +123,7 @@ export async function benchCapture(opts: BenchCaptureOptions = {}): Promise<Reco
   const result = {
     benchmark: 'capture', model, form: 'fused (GroupQueryAttention + MoE)', execution_provider: 'cpu',
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', total_memory_bytes: totalmem() },
-    plan: 'default (segments, distance ×4 query sets, top-64 rows for answer/last/question, routing, answer log-probs, chunk 1024)',
+    plan: 'default (segments, distance for answer/last/question, top-64 rows for answer/last/question, routing, answer log-probs, automatic chunk: 1,024 up to 8k tokens, 512 at 16k)',
     targets: { capture_over_plain_time: 1.3, capture_over_plain_rss: 1.5, capture_peak_rss_16k_bytes: 2 * 10 ** 9 },
     naive_largest_fitting_tokens_estimate: naiveLimit,
     naive_fit_note: 'peak RSS of the naive runs fitted as a + b·T², solved for the machine\'s physical memory; the one-shot forward also holds [T, vocab] logits and the GQA kernel\'s heads × T² scratch',

@@ -10,7 +10,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   forward: async () => (await import('./forward.ts')).benchForward,
   probes: async () => (await import('./probes.ts')).benchProbes,
   'run-store': async () => (await import('./run-store.ts')).benchRunStore,
-  capture: async () => (await import('./capture.ts')).benchCapture,
+  capture: async () => { const { benchCapture } = await import('./capture.ts'); return () => benchCapture({ out: null }); },
   metrics: async () => (await import('./metrics.ts')).benchMetrics,
 };
 

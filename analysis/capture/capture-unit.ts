@@ -2,7 +2,7 @@ import type { UnitTables } from '../io/run-writer.ts';
 import { accumulateChunk, captureFetches, newAccumulator } from './accumulate.ts';
 import type { ChunkSelection, ProbeFeeds } from './chunk-feeds.ts';
 import { encodeUnit } from './encode-unit.ts';
-import type { CapturePlan } from './plan.ts';
+import { chunkSizeFor, type CapturePlan } from './plan.ts';
 import type { ReducedLayout } from './reduce-graph.ts';
 import type { ModelSession } from './session.ts';
 
@@ -16,7 +16,7 @@ export async function captureUnit(session: ModelSession, layout: ReducedLayout, 
   const selections = new Map<number, ChunkSelection>();
   const n = pf.probe.input_ids.length;
   await session.prefill(pf.probe.input_ids, {
-    chunkSize: plan.chunk_size,
+    chunkSize: chunkSizeFor(plan, n),
     fetch: captureFetches(layout, plan),
     feeds: (c) => {
       const { feeds, selection } = pf.feeds(c.start, c.length, layout);

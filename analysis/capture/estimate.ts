@@ -2,7 +2,7 @@ import { totalmem } from 'node:os';
 import { AccLensError } from '../errors.ts';
 import { N_DISTANCE_BINS } from '../schema/distance-bins.ts';
 import type { ModelShape } from './instrument.ts';
-import type { CapturePlan } from './plan.ts';
+import { chunkSizeFor, type CapturePlan } from './plan.ts';
 
 /** What a probe contributes to the estimate. */
 export interface ProbeSize {
@@ -63,7 +63,7 @@ export function estimatePlan(plan: CapturePlan, models: readonly ModelShape[], p
   let peak = 0, worst: PlanEstimate['breakdown'] = { runtime: RUNTIME_BYTES, weights: 0, kvCache: 0, attentionChunk: 0, accumulators: 0 };
   let out = 0;
   for (const m of models) for (const p of probes) {
-    const b = peakFor(plan, m, p, plan.chunk_size);
+    const b = peakFor(plan, m, p, chunkSizeFor(plan, p.n_tokens));
     if (total(b) > peak) { peak = total(b); worst = b; }
     out += outputBytes(plan, m, p);
   }
@@ -73,12 +73,13 @@ export function estimatePlan(plan: CapturePlan, models: readonly ModelShape[], p
 
 function suggest(plan: CapturePlan, models: readonly ModelShape[], probes: readonly ProbeSize[], budget: number): string {
   const tips: string[] = [];
-  const peakWith = (p: CapturePlan, chunk: number) => Math.max(...models.flatMap((m) => probes.map((q) => total(peakFor(p, m, q, chunk)))));
+  const peakWith = (p: CapturePlan, chunk: number) => Math.max(...models.flatMap((m) => probes.map((q) => total(peakFor(p, m, q, Math.min(chunk, chunkSizeFor(p, q.n_tokens)))))));
   if (plan.rows?.full) tips.push('drop full rows ("rows": {"full": false})');
   if (plan.router_probs) tips.push('drop full router probabilities ("router_probs": false)');
-  let chunk = plan.chunk_size;
+  const longestChunk = Math.max(...probes.map((q) => chunkSizeFor(plan, q.n_tokens)));
+  let chunk = longestChunk;
   while (chunk > 16 && peakWith(plan, chunk) > budget) chunk = Math.floor(chunk / 2);
-  if (chunk < plan.chunk_size && peakWith(plan, chunk) <= budget) tips.push(`use a smaller chunk (--chunk-size ${chunk})`);
+  if (chunk < longestChunk && peakWith(plan, chunk) <= budget) tips.push(`use a smaller chunk (--chunk-size ${chunk})`);
   if (plan.rows && !plan.rows.full && plan.rows.k > 16) tips.push(`keep fewer keys per row ("rows": {"k": 16})`);
   const longest = Math.max(...probes.map((p) => p.n_tokens));
   tips.push(`use shorter probes (longest has ${longest} tokens) or a machine with more memory`);

@@ -26,8 +26,12 @@ export const CapturePlanSchema = z.object({
   router_probs: z.boolean().default(false),
   /** Teacher-forced log-probs of the gold answer tokens, computed in-graph on the answer rows only. */
   answer_logprobs: z.boolean().default(true),
-  /** Query tokens per prefill chunk; memory grows with chunk × context. */
-  chunk_size: z.number().int().min(1).max(65_536).default(1024),
+  /**
+   * Query tokens per prefill chunk; memory grows with chunk × context. `auto` picks per probe the
+   * largest power of two ≤ 1,024 with chunk × tokens ≤ 2²³ (1,024 up to 8k tokens, 512 at 16k,
+   * 256 at 32k; at least 128), so attention buffers stay near heads × 32 MB per layer.
+   */
+  chunk_size: z.union([z.literal('auto'), z.number().int().min(1).max(65_536)]).default('auto'),
   /** Refuse a plan whose estimated peak exceeds this many bytes; default 75 % of os.totalmem(). */
   memory_budget_bytes: z.number().int().positive().optional(),
 }).strict();
@@ -35,7 +39,7 @@ export const CapturePlanSchema = z.object({
 export type CapturePlan = z.output<typeof CapturePlanSchema>;
 export type CapturePlanInput = z.input<typeof CapturePlanSchema>;
 
-/** The default plan: segments, distance for answer/last/question, top-64 rows for answer/last/question, routing, answer log-probs, 1,024-token chunks. */
+/** The default plan: segments, distance for answer/last/question, top-64 rows for answer/last/question, routing, answer log-probs, automatic chunks. */
 export const DEFAULT_PLAN: CapturePlan = CapturePlanSchema.parse({});
 
 /**
@@ -50,4 +54,14 @@ export function parsePlan(input: unknown, what = 'capture plan'): CapturePlan {
 export function planIdentity(plan: CapturePlan): Record<string, unknown> {
   const { memory_budget_bytes: _budget, ...rest } = plan;
   return rest;
+}
+
+const AUTO_CHUNK_ELEMENTS = 2 ** 23;
+
+/** The chunk size a plan uses for a probe of `tokens` tokens (see `chunk_size`). */
+export function chunkSizeFor(plan: CapturePlan, tokens: number): number {
+  if (plan.chunk_size !== 'auto') return plan.chunk_size;
+  let chunk = 1024;
+  while (chunk > 128 && chunk * tokens > AUTO_CHUNK_ELEMENTS) chunk /= 2;
+  return chunk;
 }

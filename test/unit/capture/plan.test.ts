@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimatePlan } from '../../../analysis/capture/estimate.ts';
 import type { ModelShape } from '../../../analysis/capture/instrument.ts';
-import { DEFAULT_PLAN, parsePlan, planIdentity } from '../../../analysis/capture/plan.ts';
+import { chunkSizeFor, DEFAULT_PLAN, parsePlan, planIdentity } from '../../../analysis/capture/plan.ts';
 import { inShard, parseShard, stableHash } from '../../../analysis/capture/shard.ts';
 import { AccLensError } from '../../../analysis/errors.ts';
 
@@ -13,7 +13,7 @@ describe('capture plan', () => {
     expect(DEFAULT_PLAN).toEqual({
       segments: true, distance: { query_sets: ['answer', 'last', 'question'] },
       rows: { query_sets: ['answer', 'last', 'question'], k: 64, min_weight: 1e-4, full: false },
-      routing: true, router_probs: false, answer_logprobs: true, chunk_size: 1024,
+      routing: true, router_probs: false, answer_logprobs: true, chunk_size: 'auto',
     });
     expect(parsePlan({ rows: { k: 16 } }).rows).toMatchObject({ k: 16, full: false, min_weight: 1e-4 });
   });
@@ -31,15 +31,21 @@ describe('capture plan', () => {
 
 describe('estimatePlan', () => {
   it('peak grows with chunk × context, not context²: 16k at chunk 1024 stays under 2 GB, full context² would not', () => {
-    const e = estimatePlan(DEFAULT_PLAN, [REFERENCE], [probe(16_384)]);
+    const e = estimatePlan(parsePlan({ chunk_size: 1024 }), [REFERENCE], [probe(16_384)]);
     expect(e.peakBytes).toBeLessThan(2e9);
     expect(e.breakdown.attentionChunk).toBe(2 * 4 * 1024 * 16_384 * 4);
     const oneShot = estimatePlan(parsePlan({ chunk_size: 16_384 }), [REFERENCE], [probe(16_384)]);
     expect(oneShot.peakBytes).toBeGreaterThan(e.peakBytes + 6 * 2 ** 30);
   });
 
+  it('chunkSizeFor: auto keeps chunk × tokens ≤ 2^23 with chunks from 1,024 down to 128; a number is used as is', () => {
+    expect([1000, 8192, 16_384, 32_768, 131_072, 1_000_000].map((t) => chunkSizeFor(DEFAULT_PLAN, t))).toEqual([1024, 1024, 512, 256, 128, 128]);
+    expect(chunkSizeFor(parsePlan({ chunk_size: 300 }), 16_384)).toBe(300);
+    expect(estimatePlan(DEFAULT_PLAN, [REFERENCE], [probe(16_384)]).breakdown.attentionChunk).toBe(2 * 4 * 512 * 16_384 * 4);
+  });
+
   it('over budget → not fits, with a smaller chunk that does fit suggested', () => {
-    const e = estimatePlan(parsePlan({ memory_budget_bytes: 1.2e9 }), [REFERENCE], [probe(16_384)]);
+    const e = estimatePlan(parsePlan({ memory_budget_bytes: 1.2e9, chunk_size: 1024 }), [REFERENCE], [probe(16_384)]);
     expect(e.fits).toBe(false);
     const chunk = Number(/--chunk-size (\d+)/.exec(e.suggestion ?? '')?.[1]);
     expect(chunk).toBeLessThan(1024);
