@@ -90,5 +90,19 @@ export function layerMetrics(agg: LayerAggregate, E: number, topNCount: number):
 
 /** JS change per family row: selections then gate mass, each (F + 1) values. */
 export function layerChange(a: LayerAggregate, b: LayerAggregate): number[] {
-  return [...a.sel.map((s, r) => jsDivergenceBits(s, b.sel[r]!)), ...a.gate.map((g, r) => jsDivergenceBits(g, b.gate[r]!))];
+  return [...familyChange(a.sel, b.sel), ...familyChange(a.gate, b.gate)];
 }
+
+/**
+ * JS(base ‖ tuned) per family row; row 0 ('all') is the mean over the families present, not the JS of
+ * the pooled usage: pooling mixes families whose changes go to different experts, which both dilutes
+ * the change and makes the paired swap test blind to it (swapping a probe's models keeps the pools apart).
+ */
+function familyChange(a: readonly Float64Array[], b: readonly Float64Array[]): number[] {
+  const perFamily = a.map((s, r) => jsDivergenceBits(s, b[r]!));
+  const present = perFamily.slice(1).filter((_, f) => sum(a[f + 1]!) > 0 || sum(b[f + 1]!) > 0);
+  perFamily[0] = present.length > 0 ? present.reduce((x, y) => x + y, 0) / present.length : 0;
+  return perFamily;
+}
+
+const sum = (xs: Float64Array): number => xs.reduce((x, y) => x + y, 0);
