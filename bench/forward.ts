@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import { buildPairFiles, DEFAULT_PAIR_DIR, pairModelPath } from '../analysis/io/reference-pair.ts';
 import { REFERENCE_CONFIG as C } from '../models/reference/layout.ts';
 
-/** Peak bytes of one unchunked forward over T tokens (dominant buffers only). */
+/**
+ * Peak bytes of one unchunked forward over T tokens, calibrated on this machine's measurements
+ * (fused 8k: 16.1 GB, unfused 8k: 19.4 GB): the [T, vocab] logits exist about three times over
+ * (Gemm output, reshape, output copy); the unfused graph holds scores, masked scores and
+ * probabilities [heads, T, T]; the CPU GQA kernel one scratch buffer of that size.
+ */
 export function unchunkedPeakEstimate(form: 'unfused' | 'fused', T: number): number {
   const logits = T * C.vocab_size * 4;
-  // The unfused graph materializes scores and probabilities [heads, T, T]; the CPU GQA kernel one scratch buffer.
   const attention = C.num_attention_heads * T * T * 4 * (form === 'unfused' ? 3 : 1);
-  return logits + attention + 800e6;
+  return 3 * logits + attention + 0.5e9;
 }
 
 function runChild(model: string, tokens: number, chunk: number): Record<string, unknown> {
@@ -17,6 +21,7 @@ function runChild(model: string, tokens: number, chunk: number): Record<string, 
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
+  if (child.signal === 'SIGKILL') return { tokens, chunk, error: 'killed (SIGKILL): out of memory' };
   if (child.status !== 0) return { tokens, chunk, error: (child.stderr || `exit ${child.status} ${child.signal ?? ''}`).trim().split('\n').slice(-3).join(' ') };
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
