@@ -1,8 +1,11 @@
+import { ALL_HEADER_WORDS } from './families.ts';
 import { FILLER_WORDS, KEY_WORDS } from './lexicon.ts';
 
 // The Qwen3 pre-tokenizer split (tokenizer.json), translated to JS: BPE never merges across it.
 const PRETOKEN = /'s|'t|'re|'ve|'m|'ll|'d|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/giu;
-const SINGLE = new Set([...KEY_WORDS, ...FILLER_WORDS].map((w) => ` ${w}`));
+const SINGLE = new Set([...KEY_WORDS, ...FILLER_WORDS, ...ALL_HEADER_WORDS].map((w) => ` ${w}`));
+// A lexicon word glued to one punctuation mark (`_name`, `(name`): about two tokens (measured: 1.85–2.14).
+const GLUED = /^[^\s\p{L}\p{N}](\p{L}+)$/u;
 const COMMON_SHORT = /^[ \n]?[A-Za-z]{1,7}$/;
 
 /**
@@ -14,7 +17,9 @@ export function estimateTokens(text: string): number {
   let n = 0;
   for (const m of text.matchAll(PRETOKEN)) {
     const piece = m[0];
-    if (SINGLE.has(piece) || COMMON_SHORT.test(piece) || piece.length <= 2) n += 1;
+    const glued = GLUED.exec(piece)?.[1];
+    if (glued !== undefined && SINGLE.has(` ${glued}`)) n += 2;
+    else if (SINGLE.has(piece) || COMMON_SHORT.test(piece) || piece.length <= 2) n += 1;
     else n += Math.ceil(piece.length / 4);
   }
   return n;

@@ -1,4 +1,6 @@
-/** A seeded PRNG (mulberry32) and the draws the generators need; never Math.random. */
+import { createRng } from '../stats/rng.ts';
+
+/** The draws the probe generators need, on the project's one seeded PRNG; never Math.random. */
 export interface Rng {
   /** Uniform float in [0, 1). */
   next(): number;
@@ -10,17 +12,14 @@ export interface Rng {
   fork(salt: number): Rng;
 }
 
-/** Makes a deterministic generator: `makeRng(7).int(1, 6)` is the same on every machine. */
+/**
+ * Makes a deterministic generator over acc-lens's one seeded source (analysis/stats/rng.ts):
+ * `makeRng(7).int(1, 6)` is the same on every machine.
+ */
 export function makeRng(seed: number): Rng {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const rng: Rng = {
+  const source = createRng(seed);
+  const next = (): number => source.next();
+  return {
     next,
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
     pick: (items) => {
@@ -37,7 +36,7 @@ export function makeRng(seed: number): Rng {
       }
       return out;
     },
-    fork: (salt) => makeRng(Math.imul(seed ^ 0x5bd1e995, 31) + Math.imul(salt + 1, 0x27d4eb2d)),
+    // Derived from the seed, not drawn from this stream, so forking does not disturb it.
+    fork: (salt) => makeRng((Math.imul(seed ^ 0x5bd1e995, 31) + Math.imul(salt + 1, 0x27d4eb2d)) >>> 0),
   };
-  return rng;
 }
