@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { progressReporter } from '../../capture/progress.ts';
 import { runCapture } from '../../capture/run-capture.ts';
-import { fail } from '../../errors.ts';
+import { AccLensError, fail } from '../../errors.ts';
 import { ensureDir, writeFileAtomic } from '../../io/atomic-write.ts';
 import { openRun } from '../../io/index.ts';
+import { removeRun } from '../../io/remove-run.ts';
 import { buildPairFiles, DEFAULT_PAIR_DIR, pairModelPath } from '../../io/reference-pair.ts';
 import { checkGroundTruth, GroundTruthSchema } from '../../metrics/ground-truth-check.ts';
 import { computeMetrics } from '../../metrics/run/compute-run.ts';
@@ -71,9 +72,16 @@ export const demoCommand: Command = {
 
     say('[3/5] capture: base and tuned (fused graphs)');
     const report = progressReporter(isTerminal(), (s) => process.stdout.write(s.startsWith('\r') ? s : `      ${s}`));
-    const capture = await runCapture({
+    const captureDemo = () => runCapture({
       models: [{ name: 'base', path: pairModelPath(DEFAULT_PAIR_DIR, 'base', 'fused') }, { name: 'tuned', path: pairModelPath(DEFAULT_PAIR_DIR, 'tuned', 'fused') }],
       probes: probesPath, out, ep, onProgress: report,
+    });
+    const capture = await captureDemo().catch(async (error: unknown) => {
+      // The demo owns its run folder: one made by another version or probe set is started afresh.
+      if (!(error instanceof AccLensError && error.code === 'E_CONFIG_INVALID' && error.message.startsWith('cannot resume'))) throw error;
+      say(`      ${out} was captured with other inputs (${error.message.replace(/^cannot resume [^:]*: /, '')}); starting it afresh`);
+      await removeRun(out);
+      return captureDemo();
     }).finally(() => report.end());
     const u = capture.units;
     say(`      ${u.done} units captured, ${u.resumed} already done, ${u.skipped} skipped: ${capture.tokens} tokens in ${capture.seconds.toFixed(1)} s on ${capture.executionProvider} → ${out}`);
