@@ -72,6 +72,17 @@ describe('metrics on the reference pair recover ground-truth.json', () => {
     for (const r of byDelta) expect(Number(r.delta_lo)).toBeGreaterThan(0);
   });
 
+  it('on generated probes, the planted heads put ≥ 50% of the answer tokens\' mass on the evidence in tuned, ≤ 10% in base (GraphWalks excepted, docs/probes.md)', () => {
+    const mass = rowsOf('metrics_attention_heads').filter((r) => r.query_set === 'answer' && r.metric === 'evidence_mass');
+    for (const fam of ['mrcr', 'acc_search', 'acc_swe', 'acc_sql']) {
+      for (const head of plantedHeads) {
+        const r = mass.find((x) => x.family === fam && `L${x.layer}H${x.head}` === head)!;
+        expect(Number(r.tuned), `${fam} ${head} tuned`).toBeGreaterThanOrEqual(0.5);
+        expect(Number(r.base), `${fam} ${head} base`).toBeLessThanOrEqual(0.1);
+      }
+    }
+  });
+
   it('the planted routing layers are the most-changed routing layers, with CIs above 0', () => {
     const all = out.summary.routing!.most_changed_layers.filter((c) => c.family === 'all');
     expect(all.slice(0, 2).map((c) => c.layer).sort()).toEqual(routedLayers);

@@ -22,29 +22,37 @@ function around(rng: Rng, words: Words, tokens: number, sentence: string): strin
   return `${words.fillerText(before)}${sentence}${words.fillerText(Math.max(0, tokens - before - 20))}`;
 }
 
-function pieceBudget(tokens: number): { n: number; each: number } {
-  const n = Math.max(3, Math.min(40, Math.round(tokens / 3000)));
-  return { n, each: Math.max(60, Math.floor((tokens - 120) / n) - 12) };
+/**
+ * Piece sizes: evidence pieces stay small (≈ 2 % of the probe each, 50–400 tokens) among many
+ * distractor pieces, so evidence is a small share of the context — as in real compiled contexts,
+ * and so that diffuse attention puts little mass on it (docs/probes.md).
+ */
+function pieceBudget(tokens: number, evidencePieces: number): { n: number; each: number; evidence: number } {
+  const evidence = Math.max(50, Math.min(400, Math.round(tokens * 0.02)));
+  const rest = Math.max(200, tokens - 150 - evidencePieces * (evidence + 12));
+  const n = Math.max(3, Math.min(200, Math.round(rest / 600)));
+  return { n, each: Math.max(60, Math.floor(rest / n) - 12), evidence };
 }
 
 function search(rng: Rng, words: Words, tokens: number): SyntheticTrajectory {
   const keys = words.keys(2);
-  const payload = words.keys(6);
+  const payload = words.keys(8);
   const entity = keys.join(' ');
-  const { n, each } = pieceBudget(tokens);
-  const urls = Array.from({ length: n }, (_, i) => `https://www.example.org/wiki/page_${rng.int(1000, 9999)}_${i}`);
+  const { n, each, evidence } = pieceBudget(tokens, 2);
+  const urls = Array.from({ length: n + 2 }, (_, i) => `https://www.example.org/wiki/page_${rng.int(1000, 9999)}_${i}`);
   const evidenceSentence = (part: string[]): string => ` The${' '}${entity} announced ${part.join(' ')}.`;
   const results = urls.slice(2).map((u) => `Title:${words.fillerSentence(4)}\nURL: ${u}\nSnippet:${words.fillerText(each - 24)}`);
   const visitedResults = urls.slice(0, 2).map((u) => `Title: ${entity}\nURL: ${u}\nSnippet:${words.fillerSentence(8)}`);
   const steps = [
     step('search', JSON.stringify({ query: entity }), rng.shuffle([...visitedResults, ...results]).join('\n\n'), 'I should search for the entity.'),
-    step('visit', urls[0] as string, `Title: ${entity}\n${around(rng, words, each, evidenceSentence(payload.slice(0, 3)))}`),
-    step('visit', urls[1] as string, `Title: ${entity}\n${around(rng, words, each, evidenceSentence(payload.slice(3)))}`),
+    step('visit', urls[0] as string, `Title: ${entity}\n${around(rng, words, evidence, evidenceSentence(payload.slice(0, 4)))}`),
+    step('visit', urls[1] as string, `Title: ${entity}\n${around(rng, words, evidence, evidenceSentence(payload.slice(4)))}`),
   ];
   return {
     trajectory: {
       format: 'synthetic', question: `What did the ${entity} announce? Answer with the announced items.`,
-      answer: `Final answer: the ${entity} announced ${payload.join(' ')}.`, steps, patch: null, n_turns: 2 + 2 * steps.length,
+      // Payload-dense, so the answer tokens' earlier occurrences are in the evidence.
+      answer: `Announced: ${payload.join(' ')}`, steps, patch: null, n_turns: 2 + 2 * steps.length,
     },
     keyWords: keys, payloadWords: payload,
   };
@@ -67,21 +75,25 @@ function codeFile(rng: Rng, words: Words, tokens: number, inject?: string): stri
 
 function swe(rng: Rng, words: Words, tokens: number): SyntheticTrajectory {
   const keys = words.keys(2);
-  const payload = words.keys(9);
-  const { n, each } = pieceBudget(tokens);
+  const payload = words.keys(25);
+  const { n, each, evidence } = pieceBudget(tokens, 1);
   const p = (i: number): string => payload[i] as string;
+  // The patched function documents its rule in comments; the patch repeats them as context, so most
+  // of the answer's tokens occur earlier only in the patched file (the evidence).
   const block = [
     `def check_limit(request):`,
     `    # the ${keys.join(' ')} check: ${p(0)} ${p(1)} ${p(2)}`,
+    `    # ${payload.slice(9, 17).join(' ')}`,
+    `    # ${payload.slice(17, 25).join(' ')}`,
     `    if ${p(3)} > ${p(4)}:`,
     `        return ${p(5)} + ${p(6)} * ${p(7)} - ${p(8)}`,
   ];
-  const path = `src/${words.filler()}/limits.py`;
-  const patched = codeFile(rng, words, each, block.join('\n'));
-  const others = Array.from({ length: n - 1 }, (_, i) => ({ path: `src/${words.filler()}/${words.filler()}_${i}.py`, text: codeFile(rng, words, each) }));
+  const path = `${words.filler()}/limits.py`;
+  const patched = codeFile(rng, words, evidence, block.join('\n'));
+  const others = Array.from({ length: n }, (_, i) => ({ path: `src/${words.filler()}/${words.filler()}_${i}.py`, text: codeFile(rng, words, each) }));
   const patch = [
-    `diff --git a/${path} b/${path}`, `--- a/${path}`, `+++ b/${path}`, '@@ -1,4 +1,4 @@',
-    ...block.slice(0, 2).map((l) => ` ${l}`), `-${block[2]}`, `+    if ${p(3)} >= ${p(4)}:`, ` ${block[3]}`, '',
+    `--- a/${path}`, `+++ b/${path}`, '@@ -1,6 +1,6 @@',
+    ...block.slice(0, 4).map((l) => ` ${l}`), `-${block[4]}`, `+    if ${p(3)} >= ${p(4)}:`, ` ${block[5]}`, '',
   ].join('\n');
   const order = rng.shuffle([{ path, text: patched }, ...others]);
   const steps = [
@@ -112,21 +124,21 @@ function tableDump(rng: Rng, words: Words, name: string, tokens: number, keyRow?
 
 function sql(rng: Rng, words: Words, tokens: number): SyntheticTrajectory {
   const keys = words.keys(2);
-  const payload = words.keys(3);
-  const { n, each } = pieceBudget(tokens);
-  const keyRow = ` ${keys.join(' ')} | ${payload[0]} | ${payload[1]} ${payload[2]} | 512`;
-  const names = Array.from({ length: n }, (_, i) => `${words.filler()}_${i}`);
+  const payload = words.keys(6);
+  const { n, each, evidence } = pieceBudget(tokens, 1);
+  const keyRow = ` ${keys.join(' ')} | ${payload.slice(0, 2).join(' ')} | ${payload.slice(2).join(' ')} | 512`;
+  const names = Array.from({ length: n + 1 }, (_, i) => `${words.filler()}_${i}`);
   const target = names[0] as string;
-  const explore = rng.shuffle(names).map((t) => step('sql_query', `SELECT * FROM ${t}`, tableDump(rng, words, t, each, t === target ? keyRow : undefined)));
+  const explore = rng.shuffle(names).map((t) => step('sql_query', `SELECT * FROM ${t}`, t === target ? tableDump(rng, words, t, evidence, keyRow) : tableDump(rng, words, t, each)));
   const steps = [
     step('list_tables', '', names.join('\n'), 'List the tables.'),
     ...explore,
-    step('sql_query', `SELECT city, product FROM ${target} WHERE name = '${keys.join(' ')}'`, `city | product\n${payload[0]} | ${payload[1]} ${payload[2]}`),
+    step('sql_query', `SELECT city, product FROM ${target} WHERE name = '${keys.join(' ')}'`, `city | product\n${payload.slice(0, 2).join(' ')} | ${payload.slice(2).join(' ')}`),
   ];
   return {
     trajectory: {
       format: 'synthetic', question: `Which city and product are recorded for the customer named ${keys.join(' ')}?`,
-      answer: `Final answer: ${keys.join(' ')}, ${payload[0]}, ${payload[1]} ${payload[2]}.`, steps, patch: null, n_turns: 2 + 2 * steps.length,
+      answer: `City and product: ${payload.join(' ')}`, steps, patch: null, n_turns: 2 + 2 * steps.length,
     },
     keyWords: keys, payloadWords: payload,
   };
