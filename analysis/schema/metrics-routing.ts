@@ -45,7 +45,7 @@ export const METRICS_ROUTING_CHANGE = defineTable({
     col('family', 'dict', 'Task family or `all`.'),
     col('layer', 'int16', 'Decoder layer, 0-based.'),
     col('measure', 'dict', '`selections` (top-k counts) or `gate` (gate-weighted usage).'),
-    col('js_bits', 'float32', 'JS(base ‖ tuned) of the usage distributions over experts.', 'bits (0..1)'),
+    col('js_bits', 'float32', 'JS(base ‖ tuned) of the usage distributions over experts; for `all`, the mean over the families present.', 'bits (0..1)'),
     col('js_lo', 'float32', 'Lower end of the bootstrap interval.', 'bits'),
     col('js_hi', 'float32', 'Upper end of the bootstrap interval.', 'bits'),
     col('p_value', 'float32', 'Permutation p-value (base/tuned swapped within probes).', 'probability'),

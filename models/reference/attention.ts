@@ -1,4 +1,5 @@
 import type { Rng } from '../../analysis/stats/rng.ts';
+import { GENERIC_EMBED_STD } from './embedding.ts';
 import { Matrix, filled, randomOrthogonal } from './linear.ts';
 import { PLANT, REFERENCE_CONFIG as C, RESIDUAL, headLayout, rangeIndices } from './layout.ts';
 
@@ -112,6 +113,6 @@ function setRotatedCode(m: Matrix, base: number, rotation: Float64Array): void {
 
 /** Expected RMS of a header token's embedding (code 30, const 1, family 1, marker 1, generic). */
 function headerTokenRms(): number {
-  const genericEnergy = GENERIC.length * 0.25; // GENERIC_EMBED_STD² per dim
+  const genericEnergy = GENERIC.length * GENERIC_EMBED_STD ** 2;
   return Math.sqrt((CODE.length + 3 + genericEnergy) / C.hidden_size);
 }
