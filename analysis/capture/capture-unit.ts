@@ -16,7 +16,7 @@ export async function captureUnit(session: ModelSession, layout: ReducedLayout, 
   const selections = new Map<number, ChunkSelection>();
   const n = pf.probe.input_ids.length;
   await session.prefill(pf.probe.input_ids, {
-    chunkSize: chunkSizeFor(plan, n),
+    chunkSize: session.contract.cache ? chunkSizeFor(plan, n) : n, // no KV cache: one pass over the whole probe
     fetch: captureFetches(layout, plan),
     feeds: (c) => {
       const { feeds, selection } = pf.feeds(c.start, c.length, layout);

@@ -10,9 +10,12 @@ import { defaultOpset, removeDeadNodes } from './graph-ops.ts';
 import { narrowLogitHead } from './logit-head.ts';
 import type { CapturePlan } from './plan.ts';
 import { appendReductions, type ReducedLayout } from './reduce-graph.ts';
+import { KV_NAMINGS, pastLayers } from './session-kv-names.ts';
 
 /** Sizes that the memory estimate and the encoders need, read from the graph. */
 export interface ModelShape {
+  /** false when the graph has no KV-cache inputs: capture then runs each probe in one chunk (chunk = T). Default true. */
+  cache?: boolean;
   layers: number;
   queryHeads: number;
   kvHeads: number;
@@ -81,15 +84,21 @@ function metadata(model: ModelProto, key: string): string | undefined {
 function modelShape(path: string, model: ModelProto, inst: Instrumentation): ModelShape {
   const g = indexGraph(model.graph!);
   const config = (() => { try { return JSON.parse(metadata(model, 'acc_lens.config') ?? '{}') as Record<string, number>; } catch { return {}; } })();
-  const past = (g.graph.input ?? []).filter((i) => /^past_key_values\.\d+\.key$/.test(i.name ?? ''));
-  const pastDims = (past[0]?.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue != null ? int(d.dimValue) : undefined));
+  const inputs = g.graph.input ?? [], names = inputs.map((i) => i.name ?? '');
+  const naming = KV_NAMINGS.find((n) => pastLayers(n, names) > 0);
+  const pastLayerCount = naming ? pastLayers(naming, names) : 0;
+  const firstPast = naming ? inputs.find((i) => i.name === naming.past(0, 'key')) : undefined;
+  const pastDims = (firstPast?.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue != null ? int(d.dimValue) : undefined));
   const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
   const sites = inst.discovery.attention;
   const routers = inst.discovery.routers;
   const gather = g.nodes.find((n) => n.opType === 'Gather' && n.input?.[1] === 'input_ids' && g.initializers.has(n.input?.[0] ?? ''));
   const table = gather ? g.initializers.get(gather.input![0]!) : undefined;
+  // Without KV-cache inputs the layer count comes from the discovered attention sites, else the config.
+  const siteLayers = new Set(sites.map((s) => s.layer)).size;
   return {
-    layers: past.length > 0 ? past.length : sites.length,
+    cache: pastLayerCount > 0,
+    layers: pastLayerCount > 0 ? pastLayerCount : siteLayers > 0 ? siteLayers : num(config.num_hidden_layers) ?? 0,
     queryHeads: Math.max(1, ...sites.map((s) => num(s.queryHeads) ?? 0), num(config.num_attention_heads) ?? 0),
     kvHeads: num(pastDims[1]) ?? num(config.num_key_value_heads) ?? 1,
     headDim: num(pastDims[3]) ?? num(config.head_dim) ?? 128,

@@ -69,7 +69,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
       id: t.id, n_tokens: t.input_ids.length, segments: t.segments.length,
       rowQueries: plan.rows ? plan.rows.query_sets.reduce((s, q) => s + querySetPositions(t).get(q)!.length, 0) : 0,
     })));
-    assertFits(estimate);
+    assertFits(estimate, o.models.map((m) => m.path));
     const hashes = await Promise.all(o.models.map((m) => fileSha256(m.path)));
     const tokenizerSha = await fileSha256(join(tokenizerDir, 'tokenizer.json'));
     let run: RunWriter | undefined;

@@ -1,12 +1,19 @@
 import { AccLensError } from '../errors.ts';
+import { kvPairs, pickKvNaming, type KvNaming } from './session-kv-names.ts';
 
 /** What the runner needs to know about a decoder export, read from its inputs and outputs. */
 export interface ModelContract {
+  /** false: no KV-cache inputs, so prefill runs the whole prompt as one chunk (docs/model-contract.md, "No-cache mode"). */
+  cache: boolean;
+  /** How the cache inputs/outputs are named (session-kv-names.ts); null without a cache. */
+  kvNaming: KvNaming | null;
+  /** From the cache inputs; without a cache from acc_lens.config's num_hidden_layers, else 0 (the runner does not need it). */
   layers: number;
-  kvHeads: number; // Nkv
-  headDim: number; // D
+  kvHeads: number; // Nkv; 0 when unknown without a cache
+  headDim: number; // D; 0 when unknown without a cache
   vocab?: number; // from logits' last dim when fixed
   hasPositionIds: boolean;
+  hasAttentionMask: boolean;
   outputs: string[];
   /** The model's metadata_props (acc-lens models: acc_lens.config, acc_lens.form). */
   metadata: Record<string, string>;
@@ -15,12 +22,13 @@ export interface ModelContract {
 }
 
 /** The few config fields the runner reads from acc_lens.config (the full schema lives with the models). */
-function configFields(metadata: Record<string, string>): { kvHeads?: number; headDim?: number; maxPositions?: number } {
+function configFields(metadata: Record<string, string>): { layers?: number; kvHeads?: number; headDim?: number; maxPositions?: number } {
   try {
     const c = JSON.parse(metadata['acc_lens.config'] ?? 'null') as Record<string, unknown> | null;
     const num = (k: string) => (typeof c?.[k] === 'number' ? { [k]: c[k] as number } : {});
-    const f = { ...num('num_key_value_heads'), ...num('head_dim'), ...num('max_position_embeddings') };
+    const f = { ...num('num_hidden_layers'), ...num('num_key_value_heads'), ...num('head_dim'), ...num('max_position_embeddings') };
     return {
+      ...(f.num_hidden_layers !== undefined ? { layers: f.num_hidden_layers } : {}),
       ...(f.num_key_value_heads !== undefined ? { kvHeads: f.num_key_value_heads } : {}),
       ...(f.head_dim !== undefined ? { headDim: f.head_dim } : {}),
       ...(f.max_position_embeddings !== undefined ? { maxPositions: f.max_position_embeddings } : {}),
@@ -36,55 +44,56 @@ export interface IoInfo {
   shape?: readonly (number | string)[];
 }
 
-const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'position_ids']);
 
 const contractError = (path: string, what: string) =>
-  new AccLensError('E_ONNX_CONTRACT', `${path}: ${what}. Expected inputs input_ids, attention_mask, [position_ids,] past_key_values.N.key/value and outputs logits, present.N.key/value (see docs/model-contract.md).`);
+  new AccLensError('E_ONNX_CONTRACT', `${path}: ${what}. Expected inputs input_ids, [attention_mask,] [position_ids,] and either past_key_values.N.key/value with outputs logits, present.N.key/value (or present_key_values.N.key/value), or no KV-cache inputs and output logits (see docs/model-contract.md).`);
 
 /**
  * Checks a decoder's inputs/outputs against docs/model-contract.md; throws E_ONNX_CONTRACT naming
- * every missing or unexpected name. Example: `readContract('m.onnx', session.inputMetadata, session.outputMetadata)`.
+ * every missing or unexpected name. A graph with no KV-cache inputs is accepted (`cache: false`).
+ * Example: `readContract('m.onnx', session.inputMetadata, session.outputMetadata)`.
  */
 export function readContract(path: string, inputs: readonly IoInfo[], outputs: readonly IoInfo[], metadata: Record<string, string> = {}): ModelContract {
   const inNames = new Set(inputs.map((i) => i.name));
   const outNames = new Set(outputs.map((o) => o.name));
-  const layerIds = new Set<number>();
-  for (const n of inNames) {
-    const m = PAST.exec(n);
-    if (m) layerIds.add(Number(m[1]));
-  }
-  const layers = layerIds.size === 0 ? 0 : Math.max(...layerIds) + 1;
+  const picked = pickKvNaming([...inNames], [...outNames]);
+  const layers = picked?.layers ?? 0;
+  const pairs = picked ? kvPairs(picked.naming, layers) : [];
   const missing: string[] = [];
-  for (const n of ['input_ids', 'attention_mask']) if (!inNames.has(n)) missing.push(`input ${n}`);
+  if (!inNames.has('input_ids')) missing.push('input input_ids');
+  // With a cache the mask carries the past length; a no-cache graph may go without one.
+  if (picked && !inNames.has('attention_mask')) missing.push('input attention_mask');
   if (!outNames.has('logits')) missing.push('output logits');
-  if (layers === 0) missing.push('inputs past_key_values.N.key/value');
-  for (let L = 0; L < layers; L++) {
-    for (const kv of ['key', 'value']) {
-      if (!inNames.has(`past_key_values.${L}.${kv}`)) missing.push(`input past_key_values.${L}.${kv}`);
-      if (!outNames.has(`present.${L}.${kv}`)) missing.push(`output present.${L}.${kv}`);
-    }
+  for (const p of pairs) {
+    if (!inNames.has(p.past)) missing.push(`input ${p.past}`);
+    if (!outNames.has(p.present)) missing.push(`output ${p.present}`);
   }
   if (missing.length > 0) throw contractError(path, `missing ${missing.join(', ')}`);
   // acc_lens.* inputs belong to an instrumented copy; the capture stage feeds them (PrefillOptions.feeds).
-  const unknown = [...inNames].filter((n) => !KNOWN_INPUTS.has(n) && !PAST.test(n) && !n.startsWith('acc_lens.'));
-  if (unknown.length > 0) throw contractError(path, `unexpected inputs ${unknown.join(', ')} (acc-lens cannot feed them)`);
-  const pastShape = inputs.find((i) => i.name === 'past_key_values.0.key')?.shape ?? [];
+  const pastNames = new Set(pairs.map((p) => p.past));
+  const unknown = [...inNames].filter((n) => !KNOWN_INPUTS.has(n) && !pastNames.has(n) && !n.startsWith('acc_lens.'));
+  if (unknown.length > 0) throw contractError(path, `unexpected inputs ${unknown.join(', ')} (acc-lens cannot feed them; KV caches must be separate key/value tensors named as in docs/model-contract.md)`);
+  const rankOf = (io: readonly IoInfo[], n: string) => io.find((i) => i.name === n)?.shape?.length;
+  const not4d = pairs.flatMap((p) => [[inputs, p.past], [outputs, p.present]] as const).filter(([io, n]) => { const r = rankOf(io, n); return r !== undefined && r !== 4; }).map(([, n]) => n);
+  if (not4d.length > 0) throw contractError(path, `${not4d.join(', ')} must be 4-D [batch, Nkv, sequence, D] (a combined or transposed cache is not supported)`);
   const fromConfig = configFields(metadata);
-  const fixed = (d: number | string | undefined, fallback: number | undefined) => (typeof d === 'number' ? d : fallback);
-  const kvHeads = fixed(pastShape[1], fromConfig.kvHeads), headDim = fixed(pastShape[3], fromConfig.headDim);
-  if (kvHeads === undefined || headDim === undefined) {
-    throw contractError(path, `past_key_values.0.key has shape [${pastShape.join(', ')}]; KV heads (dim 1) and head_dim (dim 3) must be fixed numbers`);
-  }
   const vocab = outputs.find((o) => o.name === 'logits')?.shape?.[2];
-  return {
-    layers,
-    kvHeads,
-    headDim,
+  const common = {
     ...(typeof vocab === 'number' ? { vocab } : {}),
     hasPositionIds: inNames.has('position_ids'),
+    hasAttentionMask: inNames.has('attention_mask'),
     outputs: [...outNames],
     metadata,
     ...(fromConfig.maxPositions !== undefined ? { maxPositions: fromConfig.maxPositions } : {}),
   };
+  if (!picked) return { cache: false, kvNaming: null, layers: fromConfig.layers ?? 0, kvHeads: fromConfig.kvHeads ?? 0, headDim: fromConfig.headDim ?? 0, ...common };
+  const first = picked.naming.past(0, 'key');
+  const pastShape = inputs.find((i) => i.name === first)?.shape ?? [];
+  const fixed = (d: number | string | undefined, fallback: number | undefined) => (typeof d === 'number' ? d : fallback);
+  const kvHeads = fixed(pastShape[1], fromConfig.kvHeads), headDim = fixed(pastShape[3], fromConfig.headDim);
+  if (kvHeads === undefined || headDim === undefined) {
+    throw contractError(path, `${first} has shape [${pastShape.join(', ')}]; KV heads (dim 1) and head_dim (dim 3) must be fixed numbers`);
+  }
+  return { cache: true, kvNaming: picked.naming, layers, kvHeads, headDim, ...common };
 }

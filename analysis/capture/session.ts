@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { AccLensError } from '../errors.ts';
 import { readContract, type ModelContract } from './session-contract.ts';
+import { kvPairs } from './session-kv-names.ts';
 import { createSession, type OpenOptions } from './session-ep.ts';
 import { readMetadataProps } from './session-metadata.ts';
 
@@ -43,7 +44,7 @@ function int64(values: ArrayLike<number>, dims: number[]): ort.Tensor {
   return new ort.Tensor('int64', BigInt64Array.from({ length: values.length }, (_, i) => BigInt(values[i]!)), dims);
 }
 
-/** One loaded decoder: its contract, the execution provider in use, and chunked prefill over the KV cache. */
+/** One loaded decoder: its contract, the execution provider in use, and chunked prefill over the KV cache (one pass without one). */
 export class ModelSession {
   private constructor(
     readonly path: string,
@@ -65,18 +66,22 @@ export class ModelSession {
     }
   }
 
+  /** The cache's past/present name pairs (none in no-cache mode). */
+  private get kvPairs(): { past: string; present: string }[] {
+    const { kvNaming, layers } = this.contract;
+    return kvNaming ? kvPairs(kvNaming, layers) : [];
+  }
+
   private emptyCache(): Record<string, ort.Tensor> {
-    const { layers, kvHeads, headDim } = this.contract;
-    const cache: Record<string, ort.Tensor> = {};
-    for (let L = 0; L < layers; L++) {
-      for (const kv of ['key', 'value']) cache[`past_key_values.${L}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
-    }
-    return cache;
+    const { kvHeads, headDim } = this.contract;
+    return Object.fromEntries(this.kvPairs.map((p) => [p.past, new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim])]));
   }
 
   /**
    * Runs ids (batch 1) in chunks of `chunkSize`, each chunk's presents fed back as the next pasts
    * (attention_mask all ones over P+S, position_ids P..P+S−1). Logits are fetched for the last chunk only.
+   * A model without KV-cache inputs (`contract.cache === false`) runs the whole prompt as one chunk
+   * whatever `chunkSize` says (mask all ones over T, position_ids 0..T−1).
    * Example: `(await m.prefill(ids, { chunkSize: 1024, lastLogitsOnly: true })).logits`.
    */
   async prefill(ids: ArrayLike<number>, o: PrefillOptions): Promise<PrefillResult> {
@@ -86,20 +91,21 @@ export class ModelSession {
     if (max !== undefined && ids.length > max) throw new AccLensError('E_CONTEXT_TOO_LONG', `${ids.length} tokens exceed ${this.path}'s max_position_embeddings ${max}`);
     const missing = (o.fetch ?? []).filter((n) => !this.contract.outputs.includes(n));
     if (missing.length > 0) throw new AccLensError('E_ONNX_CONTRACT', `${this.path} has no output ${missing.join(', ')}`);
-    const presentNames = Array.from({ length: this.contract.layers }, (_, L) => [`present.${L}.key`, `present.${L}.value`]).flat();
+    const chunkSize = this.contract.cache ? o.chunkSize : ids.length;
+    const pairs = this.kvPairs;
     let cache = this.emptyCache();
     let logits: ort.Tensor | undefined;
-    for (let start = 0, index = 0; start < ids.length; start += o.chunkSize, index++) {
-      const S = Math.min(o.chunkSize, ids.length - start), total = start + S, last = total === ids.length;
+    for (let start = 0, index = 0; start < ids.length; start += chunkSize, index++) {
+      const S = Math.min(chunkSize, ids.length - start), total = start + S, last = total === ids.length;
       const feeds: Record<string, ort.Tensor> = {
         ...cache,
         input_ids: int64(Array.prototype.slice.call(ids, start, total) as number[], [1, S]),
-        attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
       };
+      if (this.contract.hasAttentionMask) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
       if (this.contract.hasPositionIds) feeds.position_ids = int64(Array.from({ length: S }, (_, i) => start + i), [1, S]);
       for (const [k, v] of Object.entries(o.feeds?.({ index, start, length: S }) ?? {})) feeds[k] = new ort.Tensor(v.data, [...v.dims]);
       const extra = o.fetch ?? [];
-      const fetches = [...new Set([...(last ? ['logits'] : []), ...(last ? [] : presentNames), ...extra])];
+      const fetches = [...new Set([...(last ? ['logits'] : []), ...(last ? [] : pairs.map((p) => p.present)), ...extra])];
       const out = await this.session.run(feeds, fetches);
       if (o.onChunk) {
         const outputs: Record<string, NamedTensor> = {};
@@ -107,7 +113,7 @@ export class ModelSession {
         await o.onChunk({ index, start, length: S, outputs });
       }
       if (last) logits = out.logits;
-      else cache = Object.fromEntries(presentNames.map((n) => [n.replace(/^present\./, 'past_key_values.'), out[n]!]));
+      else cache = Object.fromEntries(pairs.map((p) => [p.past, out[p.present]!]));
     }
     const data = logits!.data as Float32Array, dims = [...logits!.dims];
     if (!o.lastLogitsOnly) return { logits: data, logitsDims: [dims[1]!, dims[2]!], tokens: ids.length };

@@ -3,6 +3,7 @@ import { fail } from '../../errors.ts';
 import { discoverModel } from '../../onnx/discover/index.ts';
 import { instrumentModel, planInstrumentation, writeModel, type Instrumentation } from '../../onnx/instrument/index.ts';
 import { readModel } from '../../onnx/read-model.ts';
+import { KV_NAMINGS } from '../../capture/session-kv-names.ts';
 import { parseFlags, type Command } from '../command.ts';
 
 const USAGE = 'Usage: acc-lens instrument MODEL.onnx [--out FILE] [--json]';
@@ -63,8 +64,18 @@ function table(plan: Instrumentation): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const notes = plan.uncapturable.map((u) => `not captured: ${u.node} (${u.op || u.what}) — ${u.reason}`);
-  const kv = plan.discovery.kvCacheInputs.length === 0 && attention.some((a) => a.form === 'unfused')
-    ? ['note: no KV-cache inputs — each run materializes heads × T² probabilities per layer; chunked prefill needs past_key_values inputs']
-    : [];
-  return [line(header), ...rows.map(line), ...notes, ...kv].join('\n');
+  return [line(header), ...rows.map(line), ...notes, ...kvNotes(plan)].join('\n');
+}
+
+/** What `acc-lens capture` will do about the KV cache, consistent with docs/model-contract.md. */
+function kvNotes(plan: Instrumentation): string[] {
+  const { attention, kvCacheInputs } = plan.discovery;
+  if (kvCacheInputs.length > 0) {
+    const readable = kvCacheInputs.some((n) => KV_NAMINGS.some((k) => k.pastPattern.test(n)));
+    return readable ? [] : [`note: KV-cache inputs ${kvCacheInputs.slice(0, 2).join(', ')}… are not in a naming acc-lens capture reads (past_key_values.N.key/value); capture will refuse this model`];
+  }
+  if (attention.length === 0) return [];
+  const heads = Math.max(1, ...attention.map((a) => (typeof a.queryHeads === 'number' ? a.queryHeads : 0)));
+  const gibAt8k = (heads * 8192 ** 2 * 4) / 2 ** 30;
+  return [`note: no KV-cache inputs — acc-lens capture runs each probe in one pass (chunk = T), so attention needs heads × T² × 4 B per layer (${heads} heads: ${gibAt8k.toFixed(1)} GiB at 8k tokens) and probes over the memory budget are refused; export with past_key_values.N.key/value inputs and present.N.key/value outputs to capture in chunks`];
 }
