@@ -6,6 +6,9 @@ import { modelFileName, referencePairFiles, type PairModel } from '../../models/
 import type { GraphForm } from '../../models/qwen3-moe/build-graph.ts';
 import { ensureDir, writeFileAtomic } from './atomic-write.ts';
 
+// This io module imports models/ (against STYLE's import direction) because writing the pair is
+// file I/O over the builder's in-memory files; the builder itself stays free of the filesystem.
+
 /** Where `acc-lens models build` writes the pair unless told otherwise. */
 export const DEFAULT_PAIR_DIR = resolve('models', 'reference-pair');
 
