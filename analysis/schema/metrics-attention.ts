@@ -1,5 +1,5 @@
 import { col, defineTable } from './columns.ts';
-import { COMPARISON_COLUMNS } from './metrics-comparison.ts';
+import { changeColumns, COMPARISON_COLUMNS } from './metrics-comparison.ts';
 
 /** Per-head attention metrics, base vs tuned (docs/metrics.md). */
 export const METRICS_ATTENTION_HEADS = defineTable({
@@ -30,12 +30,7 @@ export const METRICS_ATTENTION_CHANGE = defineTable({
     col('family', 'dict', 'Task family or `all`.'),
     col('layer', 'int16', 'Decoder layer, 0-based.'),
     col('query_set', 'dict', 'Query set of the distance profiles.'),
-    col('js_bits', 'float32', 'JS(base ‖ tuned) of the probe-averaged, head-averaged 32-bin distance profiles.', 'bits (0..1)'),
-    col('js_lo', 'float32', 'Lower end of the bootstrap interval of `js_bits`.', 'bits'),
-    col('js_hi', 'float32', 'Upper end of the bootstrap interval of `js_bits`.', 'bits'),
-    col('p_value', 'float32', 'Permutation p-value of `js_bits` (base/tuned swapped within probes).', 'probability'),
-    col('n_probes', 'int32', 'Probes with distance profiles for both models.', 'probes'),
-    col('rank_select', 'int32', 'Rank of the layer by `js_bits` computed on the selection probes (0 = most changed).'),
+    ...changeColumns('the probe-averaged, head-averaged 32-bin distance profiles', 'distance profiles'),
   ],
 });
 

@@ -1,5 +1,5 @@
 import { col, defineTable } from './columns.ts';
-import { COMPARISON_COLUMNS } from './metrics-comparison.ts';
+import { changeColumns, COMPARISON_COLUMNS } from './metrics-comparison.ts';
 
 export const METRICS_ROUTING_EXPERTS = defineTable({
   name: 'metrics_routing_experts',
@@ -45,12 +45,7 @@ export const METRICS_ROUTING_CHANGE = defineTable({
     col('family', 'dict', 'Task family or `all`.'),
     col('layer', 'int16', 'Decoder layer, 0-based.'),
     col('measure', 'dict', '`selections` (top-k counts) or `gate` (gate-weighted usage).'),
-    col('js_bits', 'float32', 'JS(base ‖ tuned) of the usage distributions over experts; for `all`, the mean over the families present.', 'bits (0..1)'),
-    col('js_lo', 'float32', 'Lower end of the bootstrap interval.', 'bits'),
-    col('js_hi', 'float32', 'Upper end of the bootstrap interval.', 'bits'),
-    col('p_value', 'float32', 'Permutation p-value (base/tuned swapped within probes).', 'probability'),
-    col('n_probes', 'int32', 'Probes with routing for both models.', 'probes'),
-    col('rank_select', 'int32', 'Rank of the layer by `js_bits` on the selection probes (0 = most changed).'),
+    ...changeColumns('the usage distributions over experts; for `all`, the mean over the families present', 'routing'),
   ],
 });
 
