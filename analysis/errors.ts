@@ -3,19 +3,71 @@
  * Every error names what went wrong (file, field) and how to fix it.
  */
 export const ERROR_CODES = {
-  E_USAGE: { exit: 2, cause: 'A command-line flag or argument is missing or invalid.', fix: 'Run the command with --help.' },
-  E_NOT_BUILT: { exit: 2, cause: 'The command exists in the design but is not implemented yet.', fix: 'See the README for what works today.' },
-  E_FILE_NOT_FOUND: { exit: 3, cause: 'An input file does not exist.', fix: 'Check the path; build the reference pair with `acc-lens models build`.' },
-  E_ONNX_INVALID: { exit: 4, cause: 'A file is not a readable ONNX model (truncated, empty or not protobuf).', fix: 'Re-export or re-download the model; `python3 -c "import onnx; onnx.checker.check_model(PATH)"` shows details.' },
-  E_ONNX_CONTRACT: { exit: 4, cause: 'An ONNX model lacks the inputs/outputs acc-lens expects (input_ids, logits, KV cache).', fix: 'Export with past_key_values inputs and present outputs, or see docs/model-contract.md.' },
-  E_EP_UNAVAILABLE: { exit: 5, cause: 'The requested execution provider cannot be loaded.', fix: 'Use --ep cpu, or install CUDA support with `npm run install:cuda`.' },
-  E_CONFIG_INVALID: { exit: 6, cause: 'A model config or JSON input failed validation.', fix: 'Fix the named field; the message lists what was expected.' },
-  E_TOKENIZER: { exit: 7, cause: 'The tokenizer cannot be loaded or does not match the model.', fix: 'Pass the tokenizer.json that belongs to the model.' },
-  E_CONTEXT_TOO_LONG: { exit: 8, cause: 'An input is longer than the model supports.', fix: 'Use shorter probes or a model with more positions.' },
-  E_JSONL_INVALID: { exit: 9, cause: 'A JSONL line is not valid JSON or fails the schema.', fix: 'Fix the named line and field, or pass --skip-bad to continue without it.' },
-  E_FORMAT_UNKNOWN: { exit: 9, cause: 'An input file is in a format acc-lens does not recognise.', fix: 'Pass --format with one of the supported formats.' },
-  E_WRITE_FAILED: { exit: 10, cause: 'Writing an output failed (disk full, read-only folder).', fix: 'Free space or choose another --out; finished work is kept and a rerun resumes.' },
-  E_INTERNAL: { exit: 70, cause: 'An unexpected internal error.', fix: 'Please report it with the command that produced it.' },
+  E_USAGE: {
+    exit: 2,
+    cause: 'A command-line flag or argument is missing or invalid.',
+    fix: 'Run the command with --help.',
+  },
+  E_NOT_BUILT: {
+    exit: 2,
+    cause: 'The command exists in the design but is not implemented yet.',
+    fix: 'See the README for what works today.',
+  },
+  E_FILE_NOT_FOUND: {
+    exit: 3,
+    cause: 'An input file does not exist.',
+    fix: 'Check the path; build the reference pair with `acc-lens models build`.',
+  },
+  E_ONNX_INVALID: {
+    exit: 4,
+    cause: 'A file is not a readable ONNX model (truncated, empty or not protobuf).',
+    fix: 'Re-export or re-download the model; `python3 -c "import onnx; onnx.checker.check_model(PATH)"` shows details.',
+  },
+  E_ONNX_CONTRACT: {
+    exit: 4,
+    cause: 'An ONNX model lacks the inputs/outputs acc-lens expects (input_ids, logits, KV cache).',
+    fix: 'Export with past_key_values inputs and present outputs, or see docs/model-contract.md.',
+  },
+  E_EP_UNAVAILABLE: {
+    exit: 5,
+    cause: 'The requested execution provider cannot be loaded.',
+    fix: 'Use --ep cpu, or install CUDA support with `npm run install:cuda`.',
+  },
+  E_CONFIG_INVALID: {
+    exit: 6,
+    cause: 'A model config or JSON input failed validation.',
+    fix: 'Fix the named field; the message lists what was expected.',
+  },
+  E_TOKENIZER: {
+    exit: 7,
+    cause: 'The tokenizer cannot be loaded or does not match the model.',
+    fix: 'Pass the tokenizer.json that belongs to the model.',
+  },
+  E_CONTEXT_TOO_LONG: {
+    exit: 8,
+    cause: 'An input is longer than the model supports.',
+    fix: 'Use shorter probes or a model with more positions.',
+  },
+  E_JSONL_INVALID: {
+    exit: 9,
+    cause: 'A JSONL line is not valid JSON or fails the schema.',
+    fix: 'Fix the named line and field, or pass --skip-bad to continue without it.',
+  },
+  E_FORMAT_UNKNOWN: {
+    exit: 9,
+    cause: 'An input file is in a format acc-lens does not recognise.',
+    fix: 'Pass --format with one of the supported formats.',
+  },
+  E_WRITE_FAILED: {
+    exit: 10,
+    cause: 'Writing an output failed (disk full, read-only folder).',
+    fix: 'Free space or choose another --out; finished work is kept and a rerun resumes.',
+  },
+  E_INTERNAL: {
+    exit: 70,
+    cause: 'An unexpected internal error.',
+    fix: 'Please report it with the command that produced it.',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -16,4 +16,6 @@ const start = performance.now();
 await session.prefill(ids, { chunkSize: chunk, lastLogitsOnly: true });
 const seconds = (performance.now() - start) / 1000;
 await session.close();
-process.stdout.write(`${JSON.stringify({ tokens, chunk, seconds, tokens_per_s: tokens / seconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024, rss_after_load_mb: rssBefore / 1024 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ tokens, chunk, seconds, tokens_per_s: tokens / seconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024, rss_after_load_mb: rssBefore / 1024 })}\n`,
+);

@@ -17,12 +17,21 @@ export function unchunkedPeakEstimate(form: 'unfused' | 'fused', T: number): num
 }
 
 function runChild(model: string, tokens: number, chunk: number): Record<string, unknown> {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'forward-child.ts'), model, String(tokens), String(chunk)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'forward-child.ts'), model, String(tokens), String(chunk)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   if (child.signal === 'SIGKILL') return { tokens, chunk, error: 'killed (SIGKILL): out of memory' };
-  if (child.status !== 0) return { tokens, chunk, error: (child.stderr || `exit ${child.status} ${child.signal ?? ''}`).trim().split('\n').slice(-3).join(' ') };
+  if (child.status !== 0)
+    return {
+      tokens,
+      chunk,
+      error: (child.stderr || `exit ${child.status} ${child.signal ?? ''}`).trim().split('\n').slice(-3).join(' '),
+    };
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
@@ -44,7 +53,12 @@ export async function benchForward(): Promise<Record<string, unknown>> {
     for (const tokens of [1024, 4096, 8192, 16_384]) {
       const estimate = unchunkedPeakEstimate(form, tokens);
       if (estimate > budget) {
-        results.push({ form, mode: 'unchunked', tokens, skipped: `estimated peak ${(estimate / 1e9).toFixed(1)} GB > ${(budget / 1e9).toFixed(1)} GB budget (80% of RAM)` });
+        results.push({
+          form,
+          mode: 'unchunked',
+          tokens,
+          skipped: `estimated peak ${(estimate / 1e9).toFixed(1)} GB > ${(budget / 1e9).toFixed(1)} GB budget (80% of RAM)`,
+        });
         continue;
       }
       process.stderr.write(`forward ${form} ${tokens} tokens, one pass…\n`);

@@ -36,15 +36,26 @@ export async function benchProbes(): Promise<Record<string, unknown>> {
     const tokens = probes.reduce((sum, p) => sum + tokenizeProbe(tokenizer, p).n_tokens, 0);
     const tokS = (performance.now() - t0) / 1000;
     families[family] = {
-      probes: n, mean_tokens: Math.round(tokens / n),
+      probes: n,
+      mean_tokens: Math.round(tokens / n),
       generate: { seconds: round(genS), probes_per_s: round(n / genS), tokens_per_s: Math.round(tokens / genS) },
       tokenize: { seconds: round(tokS), probes_per_s: round(n / tokS), tokens_per_s: Math.round(tokens / tokS) },
-      total: { seconds: round(genS + tokS), probes_per_s: round(n / (genS + tokS)), tokens_per_s: Math.round(tokens / (genS + tokS)) },
+      total: {
+        seconds: round(genS + tokS),
+        probes_per_s: round(n / (genS + tokS)),
+        tokens_per_s: Math.round(tokens / (genS + tokS)),
+      },
     };
   }
   return {
-    benchmark: 'probes', target_tokens: target, tokenizer: tokenizer.name, tokenizer_load_ms: Math.round(loadMs),
-    node: process.version, cpu: cpus()[0]?.model ?? 'unknown', threads: 1, families,
+    benchmark: 'probes',
+    target_tokens: target,
+    tokenizer: tokenizer.name,
+    tokenizer_load_ms: Math.round(loadMs),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    threads: 1,
+    families,
   };
 }
 

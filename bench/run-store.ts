@@ -53,7 +53,9 @@ export async function benchRunStore(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'acc-lens-bench-'));
   try {
     const { n, batch } = routingBatch();
-    const numberArrays = Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, Array.from(v)])) as unknown as typeof batch;
+    const numberArrays = Object.fromEntries(
+      Object.entries(batch).map(([k, v]) => [k, Array.from(v)]),
+    ) as unknown as typeof batch;
     const writeTyped: number[] = [];
     const writeArrays: number[] = [];
     const readWhole: number[] = [];
@@ -63,11 +65,17 @@ export async function benchRunStore(): Promise<Record<string, unknown>> {
       const runDir = join(dir, `run${rep}`);
       const writer = await RunWriter.open(runDir, init);
       writeTyped.push(await timed(() => writer.writeUnit('base', 'p', { routing: batch }, { nTokens: POSITIONS })));
-      writeArrays.push(await timed(() => writer.writeUnit('base', 'q', { routing: numberArrays }, { nTokens: POSITIONS })));
+      writeArrays.push(
+        await timed(() => writer.writeUnit('base', 'q', { routing: numberArrays }, { nTokens: POSITIONS })),
+      );
       await writer.close();
       const run = await openRun(runDir);
       readWhole.push(await timed(() => readPart(run, 'routing', { model: 'base', probeId: 'p' })));
-      readDecode.push(await timed(async () => decodeTable(TABLES.routing, await readPart(run, 'routing', { model: 'base', probeId: 'p' }))));
+      readDecode.push(
+        await timed(async () =>
+          decodeTable(TABLES.routing, await readPart(run, 'routing', { model: 'base', probeId: 'p' })),
+        ),
+      );
       readLayer.push(await timed(() => readPart(run, 'routing', { model: 'base', probeId: 'p', layer: 3 })));
     }
     const bytes = (await stat(join(dir, 'run0/parts/base/p/routing.arrow'))).size;

@@ -10,7 +10,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   forward: async () => (await import('./forward.ts')).benchForward,
   probes: async () => (await import('./probes.ts')).benchProbes,
   'run-store': async () => (await import('./run-store.ts')).benchRunStore,
-  capture: async () => { const { benchCapture } = await import('./capture.ts'); return () => benchCapture({ out: null }); },
+  capture: async () => {
+    const { benchCapture } = await import('./capture.ts');
+    return () => benchCapture({ out: null });
+  },
   metrics: async () => (await import('./metrics.ts')).benchMetrics,
 };
 
@@ -32,7 +35,12 @@ export async function runBenchmarks(argv: string[]): Promise<number> {
       benchmark: name,
       tool_version: TOOL_VERSION,
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, total_memory_gb: +(totalmem() / 1e9).toFixed(1), node: process.version },
+      machine: {
+        cpus: cpus().length,
+        cpu_model: cpus()[0]?.model,
+        total_memory_gb: +(totalmem() / 1e9).toFixed(1),
+        node: process.version,
+      },
       seconds: +((performance.now() - start) / 1000).toFixed(1),
       result,
     };

@@ -4,27 +4,34 @@ import { z } from 'zod';
  * A Qwen3-MoE decoder's shape, with Hugging Face `config.json` field names so a real
  * checkpoint's config validates as-is. Every dimension the builders use comes from here.
  */
-export const Qwen3MoeConfigSchema = z.object({
-  model_type: z.literal('qwen3_moe').default('qwen3_moe'),
-  vocab_size: z.number().int().positive(),
-  hidden_size: z.number().int().positive(),
-  num_hidden_layers: z.number().int().positive(),
-  num_attention_heads: z.number().int().positive(),
-  num_key_value_heads: z.number().int().positive(),
-  head_dim: z.number().int().positive().refine((d) => d % 2 === 0, 'head_dim must be even (RoPE pairs)'),
-  num_experts: z.number().int().positive(),
-  num_experts_per_tok: z.number().int().positive(),
-  moe_intermediate_size: z.number().int().positive(),
-  norm_topk_prob: z.boolean().default(true),
-  rope_theta: z.number().positive(),
-  rms_norm_eps: z.number().positive(),
-  max_position_embeddings: z.number().int().positive(),
-  tie_word_embeddings: z.boolean().default(false),
-}).refine((c) => c.num_attention_heads % c.num_key_value_heads === 0, {
-  message: 'num_attention_heads must be a multiple of num_key_value_heads (grouped-query attention)',
-}).refine((c) => c.num_experts_per_tok <= c.num_experts, {
-  message: 'num_experts_per_tok must not exceed num_experts',
-});
+export const Qwen3MoeConfigSchema = z
+  .object({
+    model_type: z.literal('qwen3_moe').default('qwen3_moe'),
+    vocab_size: z.number().int().positive(),
+    hidden_size: z.number().int().positive(),
+    num_hidden_layers: z.number().int().positive(),
+    num_attention_heads: z.number().int().positive(),
+    num_key_value_heads: z.number().int().positive(),
+    head_dim: z
+      .number()
+      .int()
+      .positive()
+      .refine((d) => d % 2 === 0, 'head_dim must be even (RoPE pairs)'),
+    num_experts: z.number().int().positive(),
+    num_experts_per_tok: z.number().int().positive(),
+    moe_intermediate_size: z.number().int().positive(),
+    norm_topk_prob: z.boolean().default(true),
+    rope_theta: z.number().positive(),
+    rms_norm_eps: z.number().positive(),
+    max_position_embeddings: z.number().int().positive(),
+    tie_word_embeddings: z.boolean().default(false),
+  })
+  .refine((c) => c.num_attention_heads % c.num_key_value_heads === 0, {
+    message: 'num_attention_heads must be a multiple of num_key_value_heads (grouped-query attention)',
+  })
+  .refine((c) => c.num_experts_per_tok <= c.num_experts, {
+    message: 'num_experts_per_tok must not exceed num_experts',
+  });
 
 export type Qwen3MoeConfig = z.infer<typeof Qwen3MoeConfigSchema>;
 

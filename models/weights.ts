@@ -37,8 +37,13 @@ export interface ModelWeights {
 /** Checks every array against the config's shapes; throws naming the first tensor that is off. */
 export function assertWeightShapes(w: ModelWeights): void {
   const c = w.config;
-  const H = c.hidden_size, D = c.head_dim, Nq = c.num_attention_heads, Nkv = c.num_key_value_heads;
-  const E = c.num_experts, I = c.moe_intermediate_size, V = c.vocab_size;
+  const H = c.hidden_size,
+    D = c.head_dim,
+    Nq = c.num_attention_heads,
+    Nkv = c.num_key_value_heads;
+  const E = c.num_experts,
+    I = c.moe_intermediate_size,
+    V = c.vocab_size;
   const check = (name: string, a: Float32Array | undefined, n: number) => {
     if (a === undefined || a.length !== n) {
       throw new Error(`weight ${name} has ${a?.length ?? 'no'} elements, expected ${n}`);
@@ -47,7 +52,8 @@ export function assertWeightShapes(w: ModelWeights): void {
   check('embed', w.embed, V * H);
   check('finalNorm', w.finalNorm, H);
   if (!c.tie_word_embeddings) check('lmHead', w.lmHead, V * H);
-  if (w.layers.length !== c.num_hidden_layers) throw new Error(`expected ${c.num_hidden_layers} layers, got ${w.layers.length}`);
+  if (w.layers.length !== c.num_hidden_layers)
+    throw new Error(`expected ${c.num_hidden_layers} layers, got ${w.layers.length}`);
   w.layers.forEach((l, i) => {
     const p = `layers.${i}.`;
     check(`${p}inputNorm`, l.inputNorm, H);

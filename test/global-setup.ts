@@ -6,5 +6,6 @@ import { buildPairFiles, DEFAULT_PAIR_DIR } from '../analysis/io/reference-pair.
  */
 export default async function setup(): Promise<void> {
   const result = await buildPairFiles(DEFAULT_PAIR_DIR, { reuse: true });
-  if (!result.reused) process.stderr.write(`global setup: built the reference pair in ${result.seconds.toFixed(1)} s\n`);
+  if (!result.reused)
+    process.stderr.write(`global setup: built the reference pair in ${result.seconds.toFixed(1)} s\n`);
 }

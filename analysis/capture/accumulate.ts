@@ -27,7 +27,15 @@ export interface UnitAccumulator {
 }
 
 export function newAccumulator(): UnitAccumulator {
-  return { segmentSums: new Map(), distanceSums: new Map(), rows: new Map(), routing: new Map(), routerProbs: new Map(), logprobs: new Map(), heads: 0 };
+  return {
+    segmentSums: new Map(),
+    distanceSums: new Map(),
+    rows: new Map(),
+    routing: new Map(),
+    routerProbs: new Map(),
+    logprobs: new Map(),
+    heads: 0,
+  };
 }
 
 /** The graph outputs a capture fetches for every chunk. */
@@ -54,17 +62,27 @@ function addInto(map: Map<number, Float64Array>, L: number, t: NamedTensor): voi
  * Folds one chunk's outputs into the probe's accumulator (`start` = the chunk's first position, `n` = the probe's tokens).
  * Example: `accumulateChunk(acc, outputs, sel, 1024, layout, plan, ids.length)`.
  */
-export function accumulateChunk(acc: UnitAccumulator, out: Record<string, NamedTensor>, sel: ChunkSelection, start: number, layout: ReducedLayout, plan: CapturePlan, n: number): void {
+export function accumulateChunk(
+  acc: UnitAccumulator,
+  out: Record<string, NamedTensor>,
+  sel: ChunkSelection,
+  start: number,
+  layout: ReducedLayout,
+  plan: CapturePlan,
+  n: number,
+): void {
   for (const L of layout.attentionLayers) {
     if (plan.segments) addInto(acc.segmentSums, L, out[OUT.segmentMass(L)]!);
     if (plan.distance) addInto(acc.distanceSums, L, out[OUT.distanceMass(L)]!);
     if (plan.rows && sel.rowPositions.length > 0) {
-      const w = out[OUT.rowWeights(L)]!, keys = plan.rows.full ? null : out[OUT.rowKeys(L)]!;
+      const w = out[OUT.rowWeights(L)]!,
+        keys = plan.rows.full ? null : out[OUT.rowKeys(L)]!;
       const [, H, R, W] = w.dims as [number, number, number, number];
       acc.heads = H;
       const list = acc.rows.get(L) ?? [];
       for (let r = 0; r < R; r++) {
-        const weights = new Float32Array(H * W), keyPos = keys ? new Int32Array(H * W) : null;
+        const weights = new Float32Array(H * W),
+          keyPos = keys ? new Int32Array(H * W) : null;
         for (let h = 0; h < H; h++) {
           const at = (h * R + r) * W;
           weights.set((w.data as Float32Array).subarray(at, at + W), h * W);
@@ -74,17 +92,23 @@ export function accumulateChunk(acc: UnitAccumulator, out: Record<string, NamedT
       }
       acc.rows.set(L, list);
     }
-    if (plan.segments || plan.distance) acc.heads = (out[plan.segments ? OUT.segmentMass(L) : OUT.distanceMass(L)]!.dims[1] as number);
+    if (plan.segments || plan.distance)
+      acc.heads = out[plan.segments ? OUT.segmentMass(L) : OUT.distanceMass(L)]!.dims[1] as number;
   }
   for (const L of layout.routingLayers) {
-    const ids = out[captureName('topk_ids', L)]!, gates = out[captureName('topk_weights', L)]!;
+    const ids = out[captureName('topk_ids', L)]!,
+      gates = out[captureName('topk_weights', L)]!;
     const k = ids.dims[ids.dims.length - 1]!;
     const slot = acc.routing.get(L) ?? { experts: new Int32Array(n * k), gates: new Float32Array(n * k), k };
-    for (let i = 0; i < ids.data.length; i++) { slot.experts[start * k + i] = Number(ids.data[i]!); slot.gates[start * k + i] = Number(gates.data[i]!); }
+    for (let i = 0; i < ids.data.length; i++) {
+      slot.experts[start * k + i] = Number(ids.data[i]!);
+      slot.gates[start * k + i] = Number(gates.data[i]!);
+    }
     acc.routing.set(L, slot);
   }
   for (const L of layout.routerProbLayers) {
-    const p = out[OUT.routerProbs(L)]!, E = p.dims[p.dims.length - 1]!;
+    const p = out[OUT.routerProbs(L)]!,
+      E = p.dims[p.dims.length - 1]!;
     const slot = acc.routerProbs.get(L) ?? { probs: new Float32Array(n * E), experts: E };
     slot.probs.set(p.data as Float32Array, start * E);
     acc.routerProbs.set(L, slot);

@@ -11,7 +11,13 @@ import type { ModelSession } from './session.ts';
  * reductions' small outputs cross into JavaScript. `onChunk` gets the tokens done so far.
  * Example: `await run.writeUnit('base', id, await captureUnit(session, layout, probeFeeds(p, plan), plan))`.
  */
-export async function captureUnit(session: ModelSession, layout: ReducedLayout, pf: ProbeFeeds, plan: CapturePlan, onChunk?: (tokensDone: number) => void): Promise<UnitTables> {
+export async function captureUnit(
+  session: ModelSession,
+  layout: ReducedLayout,
+  pf: ProbeFeeds,
+  plan: CapturePlan,
+  onChunk?: (tokensDone: number) => void,
+): Promise<UnitTables> {
   const acc = newAccumulator();
   const selections = new Map<number, ChunkSelection>();
   const n = pf.probe.input_ids.length;

@@ -34,31 +34,47 @@ const RUNTIME_BYTES = 350 * 2 ** 20;
 const attentionBuffers = (plan: CapturePlan): number => 2 + (plan.distance?.query_sets.includes('all') ? 1 : 0);
 
 /** The chunk a model runs a probe in: the plan's, or the whole probe (T) for a graph without KV-cache inputs. */
-export const chunkFor = (plan: CapturePlan, m: ModelShape, tokens: number): number => (m.cache === false ? tokens : chunkSizeFor(plan, tokens));
+export const chunkFor = (plan: CapturePlan, m: ModelShape, tokens: number): number =>
+  m.cache === false ? tokens : chunkSizeFor(plan, tokens);
 
 function peakFor(plan: CapturePlan, m: ModelShape, p: ProbeSize, chunk: number): PlanEstimate['breakdown'] {
-  const T = p.n_tokens, S = Math.min(chunk, T), f32 = 4;
+  const T = p.n_tokens,
+    S = Math.min(chunk, T),
+    f32 = 4;
   // With a cache: past + present of every layer alive together. Without: one layer's K and V, repeated to the query heads.
-  const kvCache = m.cache === false ? 2 * m.queryHeads * T * m.headDim * f32 : 2 * 2 * m.layers * m.kvHeads * T * m.headDim * f32;
-  const attentionChunk = attentionBuffers(plan) * m.queryHeads * S * T * f32 + (plan.rows?.full ? p.rowQueries * m.queryHeads * T * f32 * m.layers : 0);
+  const kvCache =
+    m.cache === false ? 2 * m.queryHeads * T * m.headDim * f32 : 2 * 2 * m.layers * m.kvHeads * T * m.headDim * f32;
+  const attentionChunk =
+    attentionBuffers(plan) * m.queryHeads * S * T * f32 +
+    (plan.rows?.full ? p.rowQueries * m.queryHeads * T * f32 * m.layers : 0);
   const rows = plan.rows ? p.rowQueries * m.layers * m.queryHeads * (plan.rows.full ? T : plan.rows.k) * 8 : 0;
   const routing = plan.routing ? T * m.layers * m.topK * 8 : 0;
   const routerProbs = plan.router_probs ? T * m.layers * m.experts * f32 : 0;
   const segments = T * (p.segments + 1) * f32 * 2;
   // Encoding builds JS arrays (~40 bytes per value) for every table row before the Arrow copy.
   const encode = 40 * 7 * (rows / 8 + routing / 8 + routerProbs / 4);
-  return { runtime: RUNTIME_BYTES, weights: m.fileBytes, kvCache, attentionChunk, accumulators: rows + routing + routerProbs + segments + encode };
+  return {
+    runtime: RUNTIME_BYTES,
+    weights: m.fileBytes,
+    kvCache,
+    attentionChunk,
+    accumulators: rows + routing + routerProbs + segments + encode,
+  };
 }
 
-const total = (b: PlanEstimate['breakdown']): number => b.runtime + b.weights + b.kvCache + b.attentionChunk + b.accumulators;
+const total = (b: PlanEstimate['breakdown']): number =>
+  b.runtime + b.weights + b.kvCache + b.attentionChunk + b.accumulators;
 
 function outputBytes(plan: CapturePlan, m: ModelShape, p: ProbeSize): number {
-  const LH = m.layers * m.queryHeads, T = p.n_tokens;
-  return (plan.segments ? LH * (p.segments + 1) ** 2 * 28 : 0)
-    + (plan.distance ? LH * plan.distance.query_sets.length * N_DISTANCE_BINS * 34 : 0)
-    + (plan.rows ? LH * p.rowQueries * (plan.rows.full ? T / 2 : plan.rows.k) * 36 : 0)
-    + (plan.routing ? m.layers * T * m.topK * 22 : 0)
-    + (plan.router_probs ? m.layers * T * m.experts * 20 : 0);
+  const LH = m.layers * m.queryHeads,
+    T = p.n_tokens;
+  return (
+    (plan.segments ? LH * (p.segments + 1) ** 2 * 28 : 0) +
+    (plan.distance ? LH * plan.distance.query_sets.length * N_DISTANCE_BINS * 34 : 0) +
+    (plan.rows ? LH * p.rowQueries * (plan.rows.full ? T / 2 : plan.rows.k) * 36 : 0) +
+    (plan.routing ? m.layers * T * m.topK * 22 : 0) +
+    (plan.router_probs ? m.layers * T * m.experts * 20 : 0)
+  );
 }
 
 /**
@@ -66,32 +82,84 @@ function outputBytes(plan: CapturePlan, m: ModelShape, p: ProbeSize): number {
  * the peak exceeds the budget (`plan.memory_budget_bytes`, default 75 % of physical memory).
  * Example: `estimatePlan(plan, [shape], probes).fits`.
  */
-export function estimatePlan(plan: CapturePlan, models: readonly ModelShape[], probes: readonly ProbeSize[]): PlanEstimate {
+export function estimatePlan(
+  plan: CapturePlan,
+  models: readonly ModelShape[],
+  probes: readonly ProbeSize[],
+): PlanEstimate {
   const budgetBytes = plan.memory_budget_bytes ?? Math.floor(0.75 * totalmem());
-  let peak = 0, breakdown: PlanEstimate['breakdown'] = { runtime: RUNTIME_BYTES, weights: 0, kvCache: 0, attentionChunk: 0, accumulators: 0 };
-  let out = 0, worst: PlanEstimate['worst'] = null;
-  for (const [i, m] of models.entries()) for (const p of probes) {
-    const b = peakFor(plan, m, p, chunkFor(plan, m, p.n_tokens));
-    if (total(b) > peak) { peak = total(b); breakdown = b; worst = { model: i, probeId: p.id, tokens: p.n_tokens, cache: m.cache !== false }; }
-    out += outputBytes(plan, m, p);
-  }
+  let peak = 0,
+    breakdown: PlanEstimate['breakdown'] = {
+      runtime: RUNTIME_BYTES,
+      weights: 0,
+      kvCache: 0,
+      attentionChunk: 0,
+      accumulators: 0,
+    };
+  let out = 0,
+    worst: PlanEstimate['worst'] = null;
+  for (const [i, m] of models.entries())
+    for (const p of probes) {
+      const b = peakFor(plan, m, p, chunkFor(plan, m, p.n_tokens));
+      if (total(b) > peak) {
+        peak = total(b);
+        breakdown = b;
+        worst = { model: i, probeId: p.id, tokens: p.n_tokens, cache: m.cache !== false };
+      }
+      out += outputBytes(plan, m, p);
+    }
   const fits = peak <= budgetBytes;
-  const oneChunk = worst && !worst.cache ? maxOnePass(plan, models[worst.model]!, probes.find((p) => p.id === worst.probeId)!, budgetBytes) : null;
-  return { peakBytes: peak, breakdown, outputBytes: out, budgetBytes, worst, maxOnePassTokens: oneChunk, fits, suggestion: fits ? null : suggest(plan, models, probes, budgetBytes) };
+  const oneChunk =
+    worst && !worst.cache
+      ? maxOnePass(
+          plan,
+          models[worst.model]!,
+          probes.find((p) => p.id === worst.probeId)!,
+          budgetBytes,
+        )
+      : null;
+  return {
+    peakBytes: peak,
+    breakdown,
+    outputBytes: out,
+    budgetBytes,
+    worst,
+    maxOnePassTokens: oneChunk,
+    fits,
+    suggestion: fits ? null : suggest(plan, models, probes, budgetBytes),
+  };
 }
 
 /** Longest probe, scaled from `p`, whose one-pass peak fits (bisection on T; 0 when none does). */
 function maxOnePass(plan: CapturePlan, m: ModelShape, p: ProbeSize, budget: number): number {
-  const fitsAt = (T: number) => total(peakFor(plan, m, { ...p, n_tokens: T, rowQueries: Math.min(p.rowQueries, T) }, T)) <= budget;
-  let lo = 0, hi = p.n_tokens;
+  const fitsAt = (T: number) =>
+    total(peakFor(plan, m, { ...p, n_tokens: T, rowQueries: Math.min(p.rowQueries, T) }, T)) <= budget;
+  let lo = 0,
+    hi = p.n_tokens;
   if (fitsAt(hi)) return hi;
-  while (hi - lo > 1) { const mid = Math.floor((lo + hi) / 2); if (fitsAt(mid)) lo = mid; else hi = mid; }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fitsAt(mid)) lo = mid;
+    else hi = mid;
+  }
   return lo;
 }
 
-function suggest(plan: CapturePlan, models: readonly ModelShape[], probes: readonly ProbeSize[], budget: number): string {
+function suggest(
+  plan: CapturePlan,
+  models: readonly ModelShape[],
+  probes: readonly ProbeSize[],
+  budget: number,
+): string {
   const tips: string[] = [];
-  const peakWith = (p: CapturePlan, chunk: number) => Math.max(...models.flatMap((m) => probes.map((q) => total(peakFor(p, m, q, m.cache === false ? q.n_tokens : Math.min(chunk, chunkSizeFor(p, q.n_tokens)))))));
+  const peakWith = (p: CapturePlan, chunk: number) =>
+    Math.max(
+      ...models.flatMap((m) =>
+        probes.map((q) =>
+          total(peakFor(p, m, q, m.cache === false ? q.n_tokens : Math.min(chunk, chunkSizeFor(p, q.n_tokens)))),
+        ),
+      ),
+    );
   if (plan.rows?.full) tips.push('drop full rows ("rows": {"full": false})');
   if (plan.router_probs) tips.push('drop full router probabilities ("router_probs": false)');
   const longestChunk = Math.max(...probes.map((q) => chunkSizeFor(plan, q.n_tokens)));
@@ -113,11 +181,18 @@ export function assertFits(e: PlanEstimate, models: readonly string[] = []): voi
   if (e.fits) return;
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
   if (e.worst && !e.worst.cache) {
-    const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`, T = e.worst.tokens;
+    const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`,
+      T = e.worst.tokens;
     const name = models[e.worst.model] ?? `model ${e.worst.model}`;
-    throw new AccLensError('E_CONTEXT_TOO_LONG', `${name} has no KV-cache inputs, so the whole prompt runs in one pass and needs ≈ ${gb(e.peakBytes)} at ${T} tokens (probe ${e.worst.probeId}; attention buffers ${gb(e.breakdown.attentionChunk)}: heads × ${T}² per layer), over the budget of ${gb(e.budgetBytes)}`,
-      `Export the model with past_key_values.N.key/value inputs (and present.N.key/value outputs) to capture in chunks, or use shorter probes (about ${e.maxOnePassTokens ?? 0} tokens fit in one pass).`);
+    throw new AccLensError(
+      'E_CONTEXT_TOO_LONG',
+      `${name} has no KV-cache inputs, so the whole prompt runs in one pass and needs ≈ ${gb(e.peakBytes)} at ${T} tokens (probe ${e.worst.probeId}; attention buffers ${gb(e.breakdown.attentionChunk)}: heads × ${T}² per layer), over the budget of ${gb(e.budgetBytes)}`,
+      `Export the model with past_key_values.N.key/value inputs (and present.N.key/value outputs) to capture in chunks, or use shorter probes (about ${e.maxOnePassTokens ?? 0} tokens fit in one pass).`,
+    );
   }
-  throw new AccLensError('E_CONFIG_INVALID', `capture plan needs an estimated ${gib(e.peakBytes)} peak (KV cache ${gib(e.breakdown.kvCache)}, attention chunk ${gib(e.breakdown.attentionChunk)}, kept data ${gib(e.breakdown.accumulators)}), over the budget of ${gib(e.budgetBytes)}`,
-    `To fit: ${e.suggestion ?? 'reduce the plan'}. Or raise "memory_budget_bytes" in --plan if you know better.`);
+  throw new AccLensError(
+    'E_CONFIG_INVALID',
+    `capture plan needs an estimated ${gib(e.peakBytes)} peak (KV cache ${gib(e.breakdown.kvCache)}, attention chunk ${gib(e.breakdown.attentionChunk)}, kept data ${gib(e.breakdown.accumulators)}), over the budget of ${gib(e.budgetBytes)}`,
+    `To fit: ${e.suggestion ?? 'reduce the plan'}. Or raise "memory_budget_bytes" in --plan if you know better.`,
+  );
 }

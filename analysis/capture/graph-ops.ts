@@ -8,17 +8,37 @@ export class GraphEdit {
   constructor(readonly model: ModelProto) {}
 
   op(opType: string, inputs: string[], output: string, attrs: Record<string, number | number[]> = {}): string {
-    const attribute = Object.entries(attrs).map(([name, v]) => (Array.isArray(v)
-      ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
-      : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v })));
-    this.nodes.push(onnx.NodeProto.create({ opType, input: inputs, output: [output], attribute, name: `acc_lens/${opType}/${output}` }));
+    const attribute = Object.entries(attrs).map(([name, v]) =>
+      Array.isArray(v)
+        ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
+        : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v }),
+    );
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: [output],
+        attribute,
+        name: `acc_lens/${opType}/${output}`,
+      }),
+    );
     return output;
   }
 
   /** A second output (TopK indices) is passed as `extra`. */
   op2(opType: string, inputs: string[], outputs: [string, string], attrs: Record<string, number>): [string, string] {
-    const attribute = Object.entries(attrs).map(([name, i]) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i }));
-    this.nodes.push(onnx.NodeProto.create({ opType, input: inputs, output: outputs, attribute, name: `acc_lens/${opType}/${outputs[0]}` }));
+    const attribute = Object.entries(attrs).map(([name, i]) =>
+      onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i }),
+    );
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: outputs,
+        attribute,
+        name: `acc_lens/${opType}/${outputs[0]}`,
+      }),
+    );
     return outputs;
   }
 
@@ -28,8 +48,20 @@ export class GraphEdit {
     const hit = this.consts.get(key);
     if (hit !== undefined) return hit;
     const name = `acc_lens.capture.const.i64.${values.join('_').replace(/-/g, 'm')}`;
-    this.nodes.push(onnx.NodeProto.create({ opType: 'Constant', output: [name], name: `acc_lens/const/${name}`,
-      attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values } }] }));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType: 'Constant',
+        output: [name],
+        name: `acc_lens/const/${name}`,
+        attribute: [
+          {
+            name: 'value',
+            type: onnx.AttributeProto.AttributeType.TENSOR,
+            t: { dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values },
+          },
+        ],
+      }),
+    );
     this.consts.set(key, name);
     return name;
   }
@@ -37,7 +69,10 @@ export class GraphEdit {
   input(name: string, elem: 'float32' | 'int64', dims: (number | string)[]): string {
     const elemType = elem === 'float32' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.INT64;
     const shape = { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) };
-    this.model.graph!.input = [...(this.model.graph!.input ?? []), onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape } } })];
+    this.model.graph!.input = [
+      ...(this.model.graph!.input ?? []),
+      onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape } } }),
+    ];
     return name;
   }
 

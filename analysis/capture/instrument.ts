@@ -44,7 +44,12 @@ export interface InstrumentedModel {
 export function instrumentForCapture(modelPath: string, plan: CapturePlan): InstrumentedModel {
   const loaded = readModel(modelPath);
   const { model } = loaded;
-  if (defaultOpset(model) < 13) throw new AccLensError('E_ONNX_CONTRACT', `${modelPath}: opset ${defaultOpset(model)}; the in-graph reductions need opset 13 or newer`, 'Re-export the model with opset ≥ 13.');
+  if (defaultOpset(model) < 13)
+    throw new AccLensError(
+      'E_ONNX_CONTRACT',
+      `${modelPath}: opset ${defaultOpset(model)}; the in-graph reductions need opset 13 or newer`,
+      'Re-export the model with opset ≥ 13.',
+    );
   const inst = planInstrumentation(discoverModel(model));
   const shape = modelShape(modelPath, model, inst);
   checkCapturable(modelPath, inst, shape, plan);
@@ -61,19 +66,26 @@ export function instrumentForCapture(modelPath: string, plan: CapturePlan): Inst
 function checkCapturable(path: string, inst: Instrumentation, shape: ModelShape, plan: CapturePlan): void {
   const attentionLayers = new Set(inst.tensors.filter((t) => t.kind === 'attn_probs').map((t) => t.layer));
   const routed = new Set(inst.tensors.filter((t) => t.kind === 'topk_ids').map((t) => t.layer));
-  const nodes = (what: 'attention' | 'router') => inst.uncapturable.filter((u) => u.what === what).map((u) => `${u.node} (${u.op || '?'}: ${u.reason})`);
+  const nodes = (what: 'attention' | 'router') =>
+    inst.uncapturable.filter((u) => u.what === what).map((u) => `${u.node} (${u.op || '?'}: ${u.reason})`);
   const attentionWanted = plan.segments || plan.distance !== null || plan.rows !== null;
   if (attentionWanted && attentionLayers.size < shape.layers) {
     const missing = Array.from({ length: shape.layers }, (_, L) => L).filter((L) => !attentionLayers.has(L));
     const listed = nodes('attention');
-    throw new AccLensError('E_ONNX_CONTRACT', `${path}: attention of layer(s) ${missing.join(', ')} cannot be captured${listed.length > 0 ? `; nodes: ${listed.join('; ')}` : ' (no attention site found: neither MatMul→Softmax→MatMul nor a fused attention op)'}`,
-      'Export with an attention form acc-lens reads (docs/instrumentation.md), or set "segments": false, "distance": null, "rows": null in the plan.');
+    throw new AccLensError(
+      'E_ONNX_CONTRACT',
+      `${path}: attention of layer(s) ${missing.join(', ')} cannot be captured${listed.length > 0 ? `; nodes: ${listed.join('; ')}` : ' (no attention site found: neither MatMul→Softmax→MatMul nor a fused attention op)'}`,
+      'Export with an attention form acc-lens reads (docs/instrumentation.md), or set "segments": false, "distance": null, "rows": null in the plan.',
+    );
   }
   if ((plan.routing || plan.router_probs) && routed.size === 0) {
     // A Softmax that is neither attention nor router is reported under attention; list it here too.
     const listed = [...nodes('router'), ...nodes('attention').filter((n) => / router /.test(n))];
-    throw new AccLensError('E_ONNX_CONTRACT', `${path}: no router found${listed.length > 0 ? `; nodes: ${listed.join('; ')}` : ' (no Softmax→TopK, TopK→Softmax or MoE/QMoE router)'}`,
-      'For a dense model set "routing": false (and "router_probs": false) in the plan (--plan).');
+    throw new AccLensError(
+      'E_ONNX_CONTRACT',
+      `${path}: no router found${listed.length > 0 ? `; nodes: ${listed.join('; ')}` : ' (no Softmax→TopK, TopK→Softmax or MoE/QMoE router)'}`,
+      'For a dense model set "routing": false (and "router_probs": false) in the plan (--plan).',
+    );
   }
 }
 
@@ -83,28 +95,40 @@ function metadata(model: ModelProto, key: string): string | undefined {
 
 function modelShape(path: string, model: ModelProto, inst: Instrumentation): ModelShape {
   const g = indexGraph(model.graph!);
-  const config = (() => { try { return JSON.parse(metadata(model, 'acc_lens.config') ?? '{}') as Record<string, number>; } catch { return {}; } })();
-  const inputs = g.graph.input ?? [], names = inputs.map((i) => i.name ?? '');
+  const config = (() => {
+    try {
+      return JSON.parse(metadata(model, 'acc_lens.config') ?? '{}') as Record<string, number>;
+    } catch {
+      return {};
+    }
+  })();
+  const inputs = g.graph.input ?? [],
+    names = inputs.map((i) => i.name ?? '');
   const naming = KV_NAMINGS.find((n) => pastLayers(n, names) > 0);
   const pastLayerCount = naming ? pastLayers(naming, names) : 0;
   const firstPast = naming ? inputs.find((i) => i.name === naming.past(0, 'key')) : undefined;
-  const pastDims = (firstPast?.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue != null ? int(d.dimValue) : undefined));
-  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+  const pastDims = (firstPast?.type?.tensorType?.shape?.dim ?? []).map((d) =>
+    d.dimValue != null ? int(d.dimValue) : undefined,
+  );
+  const num = (v: unknown): number | undefined =>
+    typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
   const sites = inst.discovery.attention;
   const routers = inst.discovery.routers;
-  const gather = g.nodes.find((n) => n.opType === 'Gather' && n.input?.[1] === 'input_ids' && g.initializers.has(n.input?.[0] ?? ''));
+  const gather = g.nodes.find(
+    (n) => n.opType === 'Gather' && n.input?.[1] === 'input_ids' && g.initializers.has(n.input?.[0] ?? ''),
+  );
   const table = gather ? g.initializers.get(gather.input![0]!) : undefined;
   // Without KV-cache inputs the layer count comes from the discovered attention sites, else the config.
   const siteLayers = new Set(sites.map((s) => s.layer)).size;
   return {
     cache: pastLayerCount > 0,
-    layers: pastLayerCount > 0 ? pastLayerCount : siteLayers > 0 ? siteLayers : num(config.num_hidden_layers) ?? 0,
+    layers: pastLayerCount > 0 ? pastLayerCount : siteLayers > 0 ? siteLayers : (num(config.num_hidden_layers) ?? 0),
     queryHeads: Math.max(1, ...sites.map((s) => num(s.queryHeads) ?? 0), num(config.num_attention_heads) ?? 0),
     kvHeads: num(pastDims[1]) ?? num(config.num_key_value_heads) ?? 1,
     headDim: num(pastDims[3]) ?? num(config.head_dim) ?? 128,
     experts: Math.max(0, ...routers.map((r) => num(r.experts) ?? 0)),
     topK: Math.max(0, ...routers.map((r) => r.topK ?? 0)),
-    embeddingRows: table?.dims?.[0] !== undefined ? int(table.dims[0]) : num(config.vocab_size) ?? null,
+    embeddingRows: table?.dims?.[0] !== undefined ? int(table.dims[0]) : (num(config.vocab_size) ?? null),
     fileBytes: statSync(path).size,
   };
 }

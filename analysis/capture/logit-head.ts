@@ -25,14 +25,22 @@ export function narrowLogitHead(model: ModelProto, logprobs: boolean): boolean {
     const p = g.producer.get(tensor);
     if (p === undefined) break;
     const op = g.nodes[p]!.opType ?? '';
-    if (op === 'MatMul' || op === 'Gemm') { head = p; break; }
+    if (op === 'MatMul' || op === 'Gemm') {
+      head = p;
+      break;
+    }
     if (!PASS_THROUGH.has(op)) break;
     tensor = g.nodes[p]!.input?.[0] ?? '';
   }
   const node = head === undefined ? undefined : g.nodes[head]!;
   const weight = node === undefined ? undefined : g.initializers.get(node.input?.[1] ?? '');
   if (node === undefined || weight === undefined || (weight.dims ?? []).length !== 2) {
-    if (logprobs) throw new AccLensError('E_ONNX_CONTRACT', 'cannot find the LM head (MatMul/Gemm on a [hidden, vocab] weight) above the logits output, so answer log-probs cannot be computed in-graph', 'Set "answer_logprobs": false in the capture plan (--plan).');
+    if (logprobs)
+      throw new AccLensError(
+        'E_ONNX_CONTRACT',
+        'cannot find the LM head (MatMul/Gemm on a [hidden, vocab] weight) above the logits output, so answer log-probs cannot be computed in-graph',
+        'Set "answer_logprobs": false in the capture plan (--plan).',
+      );
     return false;
   }
   const dims = (weight.dims ?? []).map((d) => int(d));

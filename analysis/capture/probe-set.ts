@@ -24,7 +24,11 @@ export async function loadProbeSet(path: string, tokenizer: TextTokenizer): Prom
   try {
     bytes = await readFile(path);
   } catch {
-    throw new AccLensError('E_FILE_NOT_FOUND', `probe file not found: ${path}`, 'Generate one with `acc-lens probes mrcr --n 8 --tokens 2000 --out probes.jsonl`.');
+    throw new AccLensError(
+      'E_FILE_NOT_FOUND',
+      `probe file not found: ${path}`,
+      'Generate one with `acc-lens probes mrcr --n 8 --tokens 2000 --out probes.jsonl`.',
+    );
   }
   const { rows } = parseJsonl(bytes.toString('utf8'), path, ProbeSchema);
   if (rows.length === 0) throw new AccLensError('E_JSONL_INVALID', `${path} holds no probes`);
@@ -34,21 +38,53 @@ export async function loadProbeSet(path: string, tokenizer: TextTokenizer): Prom
     if (seen.has(p.id)) throw new AccLensError('E_JSONL_INVALID', `${path}: probe id "${p.id}" occurs twice`);
     seen.add(p.id);
   }
-  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), probes, tokenized: probes.map((p) => tokenizeProbe(tokenizer, p)) };
+  return {
+    path,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    probes,
+    tokenized: probes.map((p) => tokenizeProbe(tokenizer, p)),
+  };
 }
 
 const flagsOf = (p: Probe): string => {
   const f = p.metadata.flags;
-  return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string').sort().join(',') : '';
+  return Array.isArray(f)
+    ? f
+        .filter((x): x is string => typeof x === 'string')
+        .sort()
+        .join(',')
+    : '';
 };
 
 /** The run-level `probes` and `segments` tables (docs/run-store.md) of a tokenized probe set. */
-export function probeSetTables(probes: readonly Probe[], tokenized: readonly TokenizedProbe[]): { probes: ProbesBatch; segments: SegmentsBatch } {
-  const seg = { probe_id: [] as string[], segment_index: [] as number[], kind: [] as string[], label: [] as (string | null)[], turn: [] as (number | null)[], token_start: [] as number[], token_end: [] as number[], char_start: [] as (number | null)[], char_end: [] as (number | null)[] };
-  tokenized.forEach((t) => t.segments.forEach((s, i) => {
-    seg.probe_id.push(t.id); seg.segment_index.push(i); seg.kind.push(s.kind); seg.label.push(s.label === '' ? null : s.label);
-    seg.turn.push(s.turn); seg.token_start.push(s.token_start); seg.token_end.push(s.token_end); seg.char_start.push(s.char_start); seg.char_end.push(s.char_end);
-  }));
+export function probeSetTables(
+  probes: readonly Probe[],
+  tokenized: readonly TokenizedProbe[],
+): { probes: ProbesBatch; segments: SegmentsBatch } {
+  const seg = {
+    probe_id: [] as string[],
+    segment_index: [] as number[],
+    kind: [] as string[],
+    label: [] as (string | null)[],
+    turn: [] as (number | null)[],
+    token_start: [] as number[],
+    token_end: [] as number[],
+    char_start: [] as (number | null)[],
+    char_end: [] as (number | null)[],
+  };
+  tokenized.forEach((t) =>
+    t.segments.forEach((s, i) => {
+      seg.probe_id.push(t.id);
+      seg.segment_index.push(i);
+      seg.kind.push(s.kind);
+      seg.label.push(s.label === '' ? null : s.label);
+      seg.turn.push(s.turn);
+      seg.token_start.push(s.token_start);
+      seg.token_end.push(s.token_end);
+      seg.char_start.push(s.char_start);
+      seg.char_end.push(s.char_end);
+    }),
+  );
   return {
     probes: {
       probe_id: tokenized.map((t) => t.id),

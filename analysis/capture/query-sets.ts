@@ -27,13 +27,22 @@ export function querySetPositions(p: CaptureProbe): Map<QuerySet, Int32Array> {
 
 /** Segment columns: column 0 = tokens outside every segment, column g + 1 = segment g. Overlapping segments each count their tokens. */
 export function segmentMembership(p: CaptureProbe): { groups: number; keyMatrix: Float32Array; counts: Int32Array } {
-  const n = p.input_ids.length, groups = p.segments.length + 1;
+  const n = p.input_ids.length,
+    groups = p.segments.length + 1;
   const keyMatrix = new Float32Array(n * groups); // [n, G]
   const inAny = new Uint8Array(n);
   const counts = new Int32Array(groups);
   p.segments.forEach((s, g) => {
-    for (let t = s.token_start; t < Math.min(s.token_end, n); t++) { keyMatrix[t * groups + g + 1] = 1; inAny[t] = 1; counts[g + 1]! += 1; }
+    for (let t = s.token_start; t < Math.min(s.token_end, n); t++) {
+      keyMatrix[t * groups + g + 1] = 1;
+      inAny[t] = 1;
+      counts[g + 1]! += 1;
+    }
   });
-  for (let t = 0; t < n; t++) if (!inAny[t]) { keyMatrix[t * groups] = 1; counts[0]! += 1; }
+  for (let t = 0; t < n; t++)
+    if (!inAny[t]) {
+      keyMatrix[t * groups] = 1;
+      counts[0]! += 1;
+    }
   return { groups, keyMatrix, counts };
 }

@@ -48,16 +48,25 @@ export interface ReducedLayout {
 export function appendReductions(model: ModelProto, inst: Instrumentation, plan: CapturePlan): ReducedLayout {
   const e = new GraphEdit(model);
   const names = new Set(inst.tensors.map((t) => t.name));
-  const attentionLayers = inst.tensors.filter((t) => t.kind === 'attn_probs').map((t) => t.layer).sort((a, b) => a - b);
+  const attentionLayers = inst.tensors
+    .filter((t) => t.kind === 'attn_probs')
+    .map((t) => t.layer)
+    .sort((a, b) => a - b);
   const anyAttention = attentionLayers.length > 0;
-  if (anyAttention && plan.segments) { e.input(IN.keySegments, 'float32', ['total', 'groups']); e.input(IN.querySegments, 'float32', ['groups', 'sequence']); }
+  if (anyAttention && plan.segments) {
+    e.input(IN.keySegments, 'float32', ['total', 'groups']);
+    e.input(IN.querySegments, 'float32', ['groups', 'sequence']);
+  }
   if (anyAttention && plan.distance) {
     if (!distanceOverAll(plan)) e.input(IN.distanceRows, 'int64', ['distance_rows']);
     e.input(IN.distanceIndex, 'int64', [1, 1, 'distance_rows', N_DISTANCE_BINS + 1]);
     e.input(IN.distanceValid, 'float32', [1, 1, 'distance_rows', N_DISTANCE_BINS + 1]);
     e.input(IN.querySets, 'float32', [plan.distance.query_sets.length, 'distance_rows']);
   }
-  if (anyAttention && plan.rows) { e.input(IN.rowIndex, 'int64', ['rows']); if (!plan.rows.full) e.input(IN.rowK, 'int64', [1]); }
+  if (anyAttention && plan.rows) {
+    e.input(IN.rowIndex, 'int64', ['rows']);
+    if (!plan.rows.full) e.input(IN.rowK, 'int64', [1]);
+  }
   const last = e.int64([-1]);
   for (const L of attentionLayers) {
     const P = captureName('attn_probs', L); // [1, H, S, T]
@@ -67,20 +76,42 @@ export function appendReductions(model: ModelProto, inst: Instrumentation, plan:
     }
     if (plan.distance) {
       // CumSum is the costly step (a full [H, rows, T] pass, single-threaded in ORT): without `all`, only the query sets' rows.
-      const rows = distanceOverAll(plan) ? P : e.op('Gather', [P, IN.distanceRows], `acc_lens.capture.dist_sel.${L}`, { axis: 2 });
+      const rows = distanceOverAll(plan)
+        ? P
+        : e.op('Gather', [P, IN.distanceRows], `acc_lens.capture.dist_sel.${L}`, { axis: 2 });
       const C = e.op('CumSum', [rows, last], `acc_lens.capture.cumsum.${L}`); // inclusive: C[j] = Σ_{k ≤ j} P[k]
-      const heads = e.op('Slice', [e.op('Shape', [P], `acc_lens.capture.shape.${L}`), e.int64([1]), e.int64([2])], `acc_lens.capture.heads.${L}`);
-      const target = e.op('Concat', [e.int64([1]), heads, e.int64([1, 1])], `acc_lens.capture.expand_to.${L}`, { axis: 0 });
+      const heads = e.op(
+        'Slice',
+        [e.op('Shape', [P], `acc_lens.capture.shape.${L}`), e.int64([1]), e.int64([2])],
+        `acc_lens.capture.heads.${L}`,
+      );
+      const target = e.op('Concat', [e.int64([1]), heads, e.int64([1, 1])], `acc_lens.capture.expand_to.${L}`, {
+        axis: 0,
+      });
       const idx = e.op('Expand', [IN.distanceIndex, target], `acc_lens.capture.dist_idx.${L}`);
-      const atEdges = e.op('Mul', [e.op('GatherElements', [C, idx], `acc_lens.capture.at_edges_raw.${L}`, { axis: 3 }), IN.distanceValid], `acc_lens.capture.at_edges.${L}`);
+      const atEdges = e.op(
+        'Mul',
+        [e.op('GatherElements', [C, idx], `acc_lens.capture.at_edges_raw.${L}`, { axis: 3 }), IN.distanceValid],
+        `acc_lens.capture.at_edges.${L}`,
+      );
       // Mass with distance in [e_b, e_b+1) = C[q − e_b] − C[q − e_b+1] (C[< 0] = 0): [1, H, S, 32].
-      const near = e.op('Slice', [atEdges, e.int64([0]), e.int64([N_DISTANCE_BINS]), e.int64([3])], `acc_lens.capture.edges_near.${L}`);
-      const far = e.op('Slice', [atEdges, e.int64([1]), e.int64([N_DISTANCE_BINS + 1]), e.int64([3])], `acc_lens.capture.edges_far.${L}`);
+      const near = e.op(
+        'Slice',
+        [atEdges, e.int64([0]), e.int64([N_DISTANCE_BINS]), e.int64([3])],
+        `acc_lens.capture.edges_near.${L}`,
+      );
+      const far = e.op(
+        'Slice',
+        [atEdges, e.int64([1]), e.int64([N_DISTANCE_BINS + 1]), e.int64([3])],
+        `acc_lens.capture.edges_far.${L}`,
+      );
       const perRow = e.op('Sub', [near, far], `acc_lens.capture.dist_rows.${L}`);
       e.output(e.op('MatMul', [IN.querySets, perRow], OUT.distanceMass(L)));
     }
     if (plan.rows) {
-      const rows = e.op('Gather', [P, IN.rowIndex], plan.rows.full ? OUT.rowWeights(L) : `acc_lens.capture.rows.${L}`, { axis: 2 }); // [1, H, R, T]
+      const rows = e.op('Gather', [P, IN.rowIndex], plan.rows.full ? OUT.rowWeights(L) : `acc_lens.capture.rows.${L}`, {
+        axis: 2,
+      }); // [1, H, R, T]
       if (plan.rows.full) e.output(rows);
       else {
         e.op2('TopK', [rows, IN.rowK], [OUT.rowWeights(L), OUT.rowKeys(L)], { axis: -1, largest: 1, sorted: 1 });
@@ -103,5 +134,10 @@ export function appendReductions(model: ModelProto, inst: Instrumentation, plan:
     }
   }
   e.commit();
-  return { attentionLayers, routingLayers: routingLayers.sort((a, b) => a - b), routerProbLayers: routerProbLayers.sort((a, b) => a - b), distanceSets: plan.distance?.query_sets ?? [] };
+  return {
+    attentionLayers,
+    routingLayers: routingLayers.sort((a, b) => a - b),
+    routerProbLayers: routerProbLayers.sort((a, b) => a - b),
+    distanceSets: plan.distance?.query_sets ?? [],
+  };
 }

@@ -65,15 +65,25 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     for (const { path, model } of instrumented) checkVocabulary(path, model, tokenizer.vocabSize, set.tokenized);
     const shard = o.shard ?? null;
     const mine = set.tokenized.filter((t) => inShard(t.id, shard));
-    const estimate = estimatePlan(plan, instrumented.map((m) => m.model.shape), mine.map((t) => ({
-      id: t.id, n_tokens: t.input_ids.length, segments: t.segments.length,
-      rowQueries: plan.rows ? plan.rows.query_sets.reduce((s, q) => s + querySetPositions(t).get(q)!.length, 0) : 0,
-    })));
-    assertFits(estimate, o.models.map((m) => m.path));
+    const estimate = estimatePlan(
+      plan,
+      instrumented.map((m) => m.model.shape),
+      mine.map((t) => ({
+        id: t.id,
+        n_tokens: t.input_ids.length,
+        segments: t.segments.length,
+        rowQueries: plan.rows ? plan.rows.query_sets.reduce((s, q) => s + querySetPositions(t).get(q)!.length, 0) : 0,
+      })),
+    );
+    assertFits(
+      estimate,
+      o.models.map((m) => m.path),
+    );
     const hashes = await Promise.all(o.models.map((m) => fileSha256(m.path)));
     const tokenizerSha = await fileSha256(join(tokenizerDir, 'tokenizer.json'));
     let run: RunWriter | undefined;
-    let ep = 'cpu', tokens = 0;
+    let ep = 'cpu',
+      tokens = 0;
     const counts = { done: 0, skipped: 0, resumed: 0, total: mine.length * instrumented.length };
     let tokensLeft = instrumented.length * mine.reduce((s, t) => s + t.input_ids.length, 0);
     for (const [i, m] of instrumented.entries()) {
@@ -82,7 +92,12 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
         if (run === undefined) {
           ep = session.ep;
           run = await RunWriter.open(o.out, {
-            models: Object.fromEntries(instrumented.map((x, j) => [x.name, { path: x.path, sha256: hashes[j]!, form: x.model.form, execution_provider: ep }])),
+            models: Object.fromEntries(
+              instrumented.map((x, j) => [
+                x.name,
+                { path: x.path, sha256: hashes[j]!, form: x.model.form, execution_provider: ep },
+              ]),
+            ),
             tokenizer: { id: tokenizer.name, sha256: tokenizerSha },
             probe_set: { path: set.path, sha256: set.sha256, n_probes: set.probes.length },
             plan: planIdentity(plan),
@@ -92,43 +107,88 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
           await run.writeProbeSet(tables.probes, tables.segments);
         }
         for (const t of mine) {
-          const event = (kind: ProgressEvent['kind'], reason?: string): void => o.onProgress?.({ kind, model: m.name, probeId: t.id, unitsDone: counts.done + counts.skipped + counts.resumed, unitsTotal: counts.total, tokens, seconds: (performance.now() - started) / 1000, tokensLeft, ...(reason ? { reason } : {}) });
+          const event = (kind: ProgressEvent['kind'], reason?: string): void =>
+            o.onProgress?.({
+              kind,
+              model: m.name,
+              probeId: t.id,
+              unitsDone: counts.done + counts.skipped + counts.resumed,
+              unitsTotal: counts.total,
+              tokens,
+              seconds: (performance.now() - started) / 1000,
+              tokensLeft,
+              ...(reason ? { reason } : {}),
+            });
           const n = t.input_ids.length;
           if (run.unitStatus(m.name, t.id) !== undefined) {
-            counts.resumed++; tokensLeft -= n; event('unit-resumed');
+            counts.resumed++;
+            tokensLeft -= n;
+            event('unit-resumed');
             continue;
           }
           const max = session.contract.maxPositions;
           if (max !== undefined && n > max) {
-            await run.skipUnit(m.name, t.id, `probe has ${n} tokens, more than the model's ${max} positions`, { nTokens: n });
-            counts.skipped++; tokensLeft -= n; event('unit-skipped', `${n} tokens > ${max} positions`);
+            await run.skipUnit(m.name, t.id, `probe has ${n} tokens, more than the model's ${max} positions`, {
+              nTokens: n,
+            });
+            counts.skipped++;
+            tokensLeft -= n;
+            event('unit-skipped', `${n} tokens > ${max} positions`);
             continue;
           }
           const before = tokens;
-          const tables = await captureUnit(session, m.model.layout, probeFeeds(t, plan), plan, (done) => { tokens = before + done; event('chunk'); });
+          const tables = await captureUnit(session, m.model.layout, probeFeeds(t, plan), plan, (done) => {
+            tokens = before + done;
+            event('chunk');
+          });
           await run.writeUnit(m.name, t.id, tables, { nTokens: n });
-          counts.done++; tokensLeft -= n; event('unit-done');
+          counts.done++;
+          tokensLeft -= n;
+          event('unit-done');
         }
       } finally {
         await session.close();
-        if (i === instrumented.length - 1 && run === undefined) throw new AccLensError('E_INTERNAL', 'no model was opened');
+        if (i === instrumented.length - 1 && run === undefined)
+          throw new AccLensError('E_INTERNAL', 'no model was opened');
       }
     }
     const manifest = await run!.close();
-    return { run: o.out, manifest, plan, estimate, units: counts, tokens, seconds: (performance.now() - started) / 1000, executionProvider: ep };
+    return {
+      run: o.out,
+      manifest,
+      plan,
+      estimate,
+      units: counts,
+      tokens,
+      seconds: (performance.now() - started) / 1000,
+      executionProvider: ep,
+    };
   } finally {
     for (const m of instrumented) m.model.dispose();
   }
 }
 
-function checkVocabulary(path: string, m: InstrumentedModel, tokenizerVocab: number, probes: readonly { id: string; input_ids: Int32Array }[]): void {
+function checkVocabulary(
+  path: string,
+  m: InstrumentedModel,
+  tokenizerVocab: number,
+  probes: readonly { id: string; input_ids: Int32Array }[],
+): void {
   const rows = m.shape.embeddingRows;
   if (rows === null) return;
   if (tokenizerVocab > rows) {
-    throw new AccLensError('E_TOKENIZER', `the tokenizer has ${tokenizerVocab} ids but ${path}'s embedding has ${rows} rows; ids ≥ ${rows} would index past it`, 'Pass the tokenizer that belongs to the model (--tokenizer DIR).');
+    throw new AccLensError(
+      'E_TOKENIZER',
+      `the tokenizer has ${tokenizerVocab} ids but ${path}'s embedding has ${rows} rows; ids ≥ ${rows} would index past it`,
+      'Pass the tokenizer that belongs to the model (--tokenizer DIR).',
+    );
   }
   for (const p of probes) {
     const bad = p.input_ids.findIndex((id) => id >= rows);
-    if (bad >= 0) throw new AccLensError('E_TOKENIZER', `probe ${p.id}: token ${bad} has id ${p.input_ids[bad]}, outside ${path}'s embedding (${rows} rows)`);
+    if (bad >= 0)
+      throw new AccLensError(
+        'E_TOKENIZER',
+        `probe ${p.id}: token ${bad} has id ${p.input_ids[bad]}, outside ${path}'s embedding (${rows} rows)`,
+      );
   }
 }

@@ -22,11 +22,21 @@ export interface ModelContract {
 }
 
 /** The few config fields the runner reads from acc_lens.config (the full schema lives with the models). */
-function configFields(metadata: Record<string, string>): { layers?: number; kvHeads?: number; headDim?: number; maxPositions?: number } {
+function configFields(metadata: Record<string, string>): {
+  layers?: number;
+  kvHeads?: number;
+  headDim?: number;
+  maxPositions?: number;
+} {
   try {
     const c = JSON.parse(metadata['acc_lens.config'] ?? 'null') as Record<string, unknown> | null;
     const num = (k: string) => (typeof c?.[k] === 'number' ? { [k]: c[k] as number } : {});
-    const f = { ...num('num_hidden_layers'), ...num('num_key_value_heads'), ...num('head_dim'), ...num('max_position_embeddings') };
+    const f = {
+      ...num('num_hidden_layers'),
+      ...num('num_key_value_heads'),
+      ...num('head_dim'),
+      ...num('max_position_embeddings'),
+    };
     return {
       ...(f.num_hidden_layers !== undefined ? { layers: f.num_hidden_layers } : {}),
       ...(f.num_key_value_heads !== undefined ? { kvHeads: f.num_key_value_heads } : {}),
@@ -47,14 +57,22 @@ export interface IoInfo {
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'position_ids']);
 
 const contractError = (path: string, what: string) =>
-  new AccLensError('E_ONNX_CONTRACT', `${path}: ${what}. Expected inputs input_ids, [attention_mask,] [position_ids,] and either past_key_values.N.key/value with outputs logits, present.N.key/value (or present_key_values.N.key/value), or no KV-cache inputs and output logits (see docs/model-contract.md).`);
+  new AccLensError(
+    'E_ONNX_CONTRACT',
+    `${path}: ${what}. Expected inputs input_ids, [attention_mask,] [position_ids,] and either past_key_values.N.key/value with outputs logits, present.N.key/value (or present_key_values.N.key/value), or no KV-cache inputs and output logits (see docs/model-contract.md).`,
+  );
 
 /**
  * Checks a decoder's inputs/outputs against docs/model-contract.md; throws E_ONNX_CONTRACT naming
  * every missing or unexpected name. A graph with no KV-cache inputs is accepted (`cache: false`).
  * Example: `readContract('m.onnx', session.inputMetadata, session.outputMetadata)`.
  */
-export function readContract(path: string, inputs: readonly IoInfo[], outputs: readonly IoInfo[], metadata: Record<string, string> = {}): ModelContract {
+export function readContract(
+  path: string,
+  inputs: readonly IoInfo[],
+  outputs: readonly IoInfo[],
+  metadata: Record<string, string> = {},
+): ModelContract {
   const inNames = new Set(inputs.map((i) => i.name));
   const outNames = new Set(outputs.map((o) => o.name));
   const picked = pickKvNaming([...inNames], [...outNames]);
@@ -73,10 +91,30 @@ export function readContract(path: string, inputs: readonly IoInfo[], outputs: r
   // acc_lens.* inputs belong to an instrumented copy; the capture stage feeds them (PrefillOptions.feeds).
   const pastNames = new Set(pairs.map((p) => p.past));
   const unknown = [...inNames].filter((n) => !KNOWN_INPUTS.has(n) && !pastNames.has(n) && !n.startsWith('acc_lens.'));
-  if (unknown.length > 0) throw contractError(path, `unexpected inputs ${unknown.join(', ')} (acc-lens cannot feed them; KV caches must be separate key/value tensors named as in docs/model-contract.md)`);
+  if (unknown.length > 0)
+    throw contractError(
+      path,
+      `unexpected inputs ${unknown.join(', ')} (acc-lens cannot feed them; KV caches must be separate key/value tensors named as in docs/model-contract.md)`,
+    );
   const rankOf = (io: readonly IoInfo[], n: string) => io.find((i) => i.name === n)?.shape?.length;
-  const not4d = pairs.flatMap((p) => [[inputs, p.past], [outputs, p.present]] as const).filter(([io, n]) => { const r = rankOf(io, n); return r !== undefined && r !== 4; }).map(([, n]) => n);
-  if (not4d.length > 0) throw contractError(path, `${not4d.join(', ')} must be 4-D [batch, Nkv, sequence, D] (a combined or transposed cache is not supported)`);
+  const not4d = pairs
+    .flatMap(
+      (p) =>
+        [
+          [inputs, p.past],
+          [outputs, p.present],
+        ] as const,
+    )
+    .filter(([io, n]) => {
+      const r = rankOf(io, n);
+      return r !== undefined && r !== 4;
+    })
+    .map(([, n]) => n);
+  if (not4d.length > 0)
+    throw contractError(
+      path,
+      `${not4d.join(', ')} must be 4-D [batch, Nkv, sequence, D] (a combined or transposed cache is not supported)`,
+    );
   const fromConfig = configFields(metadata);
   const vocab = outputs.find((o) => o.name === 'logits')?.shape?.[2];
   const common = {
@@ -87,13 +125,26 @@ export function readContract(path: string, inputs: readonly IoInfo[], outputs: r
     metadata,
     ...(fromConfig.maxPositions !== undefined ? { maxPositions: fromConfig.maxPositions } : {}),
   };
-  if (!picked) return { cache: false, kvNaming: null, layers: fromConfig.layers ?? 0, kvHeads: fromConfig.kvHeads ?? 0, headDim: fromConfig.headDim ?? 0, ...common };
+  if (!picked)
+    return {
+      cache: false,
+      kvNaming: null,
+      layers: fromConfig.layers ?? 0,
+      kvHeads: fromConfig.kvHeads ?? 0,
+      headDim: fromConfig.headDim ?? 0,
+      ...common,
+    };
   const first = picked.naming.past(0, 'key');
   const pastShape = inputs.find((i) => i.name === first)?.shape ?? [];
-  const fixed = (d: number | string | undefined, fallback: number | undefined) => (typeof d === 'number' ? d : fallback);
-  const kvHeads = fixed(pastShape[1], fromConfig.kvHeads), headDim = fixed(pastShape[3], fromConfig.headDim);
+  const fixed = (d: number | string | undefined, fallback: number | undefined) =>
+    typeof d === 'number' ? d : fallback;
+  const kvHeads = fixed(pastShape[1], fromConfig.kvHeads),
+    headDim = fixed(pastShape[3], fromConfig.headDim);
   if (kvHeads === undefined || headDim === undefined) {
-    throw contractError(path, `${first} has shape [${pastShape.join(', ')}]; KV heads (dim 1) and head_dim (dim 3) must be fixed numbers`);
+    throw contractError(
+      path,
+      `${first} has shape [${pastShape.join(', ')}]; KV heads (dim 1) and head_dim (dim 3) must be fixed numbers`,
+    );
   }
   return { cache: true, kvNaming: picked.naming, layers, kvHeads, headDim, ...common };
 }

@@ -38,7 +38,10 @@ function sessionOptions(ep: 'cuda' | 'cpu', o: OpenOptions): ort.InferenceSessio
  * (['cuda', 'cpu'] without CUDA libraries throws), so 'auto' tries CUDA alone, then CPU with one
  * notice line (once per process on stderr). Example: `await createSession('m.onnx', { ep: 'auto' })`.
  */
-export async function createSession(path: string, o: OpenOptions): Promise<{ session: ort.InferenceSession; ep: 'cuda' | 'cpu' }> {
+export async function createSession(
+  path: string,
+  o: OpenOptions,
+): Promise<{ session: ort.InferenceSession; ep: 'cuda' | 'cpu' }> {
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new AccLensError('E_FILE_NOT_FOUND', `model file not found: ${path}`);
   }
@@ -53,7 +56,12 @@ export async function createSession(path: string, o: OpenOptions): Promise<{ ses
       cudaReason = shortReason(e);
       if (ep === 'cuda') {
         const code = EP_FAILURE.test(cudaReason) ? 'E_EP_UNAVAILABLE' : 'E_ONNX_INVALID';
-        throw new AccLensError(code, code === 'E_EP_UNAVAILABLE' ? `CUDA execution provider unavailable for ${path}: ${cudaReason}` : `${path} is not a loadable ONNX model: ${cudaReason}`);
+        throw new AccLensError(
+          code,
+          code === 'E_EP_UNAVAILABLE'
+            ? `CUDA execution provider unavailable for ${path}: ${cudaReason}`
+            : `${path} is not a loadable ONNX model: ${cudaReason}`,
+        );
       }
     }
   }
@@ -65,7 +73,9 @@ export async function createSession(path: string, o: OpenOptions): Promise<{ ses
   }
   if (cudaReason !== undefined && (o.notice !== undefined || !noticeGiven)) {
     if (o.notice === undefined) noticeGiven = true;
-    (o.notice ?? ((l) => process.stderr.write(`${l}\n`)))(`acc-lens: CUDA execution provider unavailable (${cudaReason}); running on CPU. Install it with: npm run install:cuda`);
+    (o.notice ?? ((l) => process.stderr.write(`${l}\n`)))(
+      `acc-lens: CUDA execution provider unavailable (${cudaReason}); running on CPU. Install it with: npm run install:cuda`,
+    );
   }
   return { session, ep: 'cpu' };
 }

@@ -23,8 +23,18 @@ export interface KvNaming {
 const PAST_KEY_VALUES = /^past_key_values\.(\d+)\.(key|value)$/;
 
 export const KV_NAMINGS: readonly KvNaming[] = [
-  { id: 'standard', past: (L, kv) => `past_key_values.${L}.${kv}`, present: (L, kv) => `present.${L}.${kv}`, pastPattern: PAST_KEY_VALUES },
-  { id: 'present_key_values', past: (L, kv) => `past_key_values.${L}.${kv}`, present: (L, kv) => `present_key_values.${L}.${kv}`, pastPattern: PAST_KEY_VALUES },
+  {
+    id: 'standard',
+    past: (L, kv) => `past_key_values.${L}.${kv}`,
+    present: (L, kv) => `present.${L}.${kv}`,
+    pastPattern: PAST_KEY_VALUES,
+  },
+  {
+    id: 'present_key_values',
+    past: (L, kv) => `past_key_values.${L}.${kv}`,
+    present: (L, kv) => `present_key_values.${L}.${kv}`,
+    pastPattern: PAST_KEY_VALUES,
+  },
 ];
 
 export const KV_KINDS = ['key', 'value'] as const;
@@ -41,7 +51,9 @@ export function pastLayers(naming: KvNaming, inputs: Iterable<string>): number {
 
 /** Every past input → present output pair of a naming, layer by layer. */
 export function kvPairs(naming: KvNaming, layers: number): { past: string; present: string }[] {
-  return Array.from({ length: layers }, (_, L) => KV_KINDS.map((kv) => ({ past: naming.past(L, kv), present: naming.present(L, kv) }))).flat();
+  return Array.from({ length: layers }, (_, L) =>
+    KV_KINDS.map((kv) => ({ past: naming.past(L, kv), present: naming.present(L, kv) })),
+  ).flat();
 }
 
 /**
@@ -49,7 +61,10 @@ export function kvPairs(naming: KvNaming, layers: number): { past: string; prese
  * outputs (ties: the first listed); null when no input is a past of any naming (a graph without KV cache).
  * Example: `pickKvNaming(['past_key_values.0.key', …], ['present_key_values.0.key', …])?.id === 'present_key_values'`.
  */
-export function pickKvNaming(inputs: readonly string[], outputs: readonly string[]): { naming: KvNaming; layers: number } | null {
+export function pickKvNaming(
+  inputs: readonly string[],
+  outputs: readonly string[],
+): { naming: KvNaming; layers: number } | null {
   const outs = new Set(outputs);
   let best: { naming: KvNaming; layers: number; found: number } | null = null;
   for (const naming of KV_NAMINGS) {

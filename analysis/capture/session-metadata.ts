@@ -5,7 +5,9 @@ const METADATA_FIELD = 14; // ModelProto.metadata_props
 
 /** Reads a protobuf varint from buf at off; returns [value, next offset]. */
 function varint(buf: Uint8Array, off: number): [number, number] {
-  let v = 0, mul = 1, i = off;
+  let v = 0,
+    mul = 1,
+    i = off;
   for (;;) {
     const b = buf[i++];
     if (b === undefined) throw new Error('truncated varint');
@@ -24,13 +26,21 @@ export function readMetadataProps(path: string): Record<string, string> {
   const out: Record<string, string> = {};
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size, head = new Uint8Array(24);
+    const size = fstatSync(fd).size,
+      head = new Uint8Array(24);
     for (let pos = 0; pos < size;) {
       const n = readSync(fd, head, 0, head.length, pos);
       const [key, afterKey] = varint(head.subarray(0, n), 0);
-      const field = Math.floor(key / 8), wire = key % 8;
-      if (wire === 0) { pos += varint(head.subarray(0, n), afterKey)[1]; continue; }
-      if (wire === 1 || wire === 5) { pos += afterKey + (wire === 1 ? 8 : 4); continue; }
+      const field = Math.floor(key / 8),
+        wire = key % 8;
+      if (wire === 0) {
+        pos += varint(head.subarray(0, n), afterKey)[1];
+        continue;
+      }
+      if (wire === 1 || wire === 5) {
+        pos += afterKey + (wire === 1 ? 8 : 4);
+        continue;
+      }
       if (wire !== 2) return out;
       const [len, start] = varint(head.subarray(0, n), afterKey);
       if (field === METADATA_FIELD) {

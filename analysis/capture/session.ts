@@ -41,7 +41,11 @@ export interface PrefillResult {
 const asNamed = (t: ort.Tensor): NamedTensor => ({ data: t.data as NamedTensor['data'], dims: t.dims });
 
 function int64(values: ArrayLike<number>, dims: number[]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from({ length: values.length }, (_, i) => BigInt(values[i]!)), dims);
+  return new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: values.length }, (_, i) => BigInt(values[i]!)),
+    dims,
+  );
 }
 
 /** One loaded decoder: its contract, the execution provider in use, and chunked prefill over the KV cache (one pass without one). */
@@ -56,9 +60,15 @@ export class ModelSession {
   /** Opens and checks a model; see openModel. */
   static async open(path: string, o: OpenOptions = {}): Promise<ModelSession> {
     const { session, ep } = await createSession(path, o);
-    const info = (m: readonly ort.InferenceSession.ValueMetadata[]) => m.map((v) => (v.isTensor ? { name: v.name, shape: v.shape } : { name: v.name }));
+    const info = (m: readonly ort.InferenceSession.ValueMetadata[]) =>
+      m.map((v) => (v.isTensor ? { name: v.name, shape: v.shape } : { name: v.name }));
     try {
-      const contract = readContract(path, info(session.inputMetadata), info(session.outputMetadata), readMetadataProps(path));
+      const contract = readContract(
+        path,
+        info(session.inputMetadata),
+        info(session.outputMetadata),
+        readMetadataProps(path),
+      );
       return new ModelSession(path, ep, contract, session);
     } catch (e) {
       await session.release();
@@ -74,7 +84,9 @@ export class ModelSession {
 
   private emptyCache(): Record<string, ort.Tensor> {
     const { kvHeads, headDim } = this.contract;
-    return Object.fromEntries(this.kvPairs.map((p) => [p.past, new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim])]));
+    return Object.fromEntries(
+      this.kvPairs.map((p) => [p.past, new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim])]),
+    );
   }
 
   /**
@@ -85,27 +97,43 @@ export class ModelSession {
    * Example: `(await m.prefill(ids, { chunkSize: 1024, lastLogitsOnly: true })).logits`.
    */
   async prefill(ids: ArrayLike<number>, o: PrefillOptions): Promise<PrefillResult> {
-    if (!(o.chunkSize >= 1) || !Number.isInteger(o.chunkSize)) throw new AccLensError('E_USAGE', `chunkSize must be a positive integer, got ${o.chunkSize}`);
+    if (!(o.chunkSize >= 1) || !Number.isInteger(o.chunkSize))
+      throw new AccLensError('E_USAGE', `chunkSize must be a positive integer, got ${o.chunkSize}`);
     if (ids.length === 0) throw new AccLensError('E_USAGE', 'prefill needs at least one token');
     const max = this.contract.maxPositions;
-    if (max !== undefined && ids.length > max) throw new AccLensError('E_CONTEXT_TOO_LONG', `${ids.length} tokens exceed ${this.path}'s max_position_embeddings ${max}`);
+    if (max !== undefined && ids.length > max)
+      throw new AccLensError(
+        'E_CONTEXT_TOO_LONG',
+        `${ids.length} tokens exceed ${this.path}'s max_position_embeddings ${max}`,
+      );
     const missing = (o.fetch ?? []).filter((n) => !this.contract.outputs.includes(n));
-    if (missing.length > 0) throw new AccLensError('E_ONNX_CONTRACT', `${this.path} has no output ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw new AccLensError('E_ONNX_CONTRACT', `${this.path} has no output ${missing.join(', ')}`);
     const chunkSize = this.contract.cache ? o.chunkSize : ids.length;
     const pairs = this.kvPairs;
     let cache = this.emptyCache();
     let logits: ort.Tensor | undefined;
     for (let start = 0, index = 0; start < ids.length; start += chunkSize, index++) {
-      const S = Math.min(chunkSize, ids.length - start), total = start + S, last = total === ids.length;
+      const S = Math.min(chunkSize, ids.length - start),
+        total = start + S,
+        last = total === ids.length;
       const feeds: Record<string, ort.Tensor> = {
         ...cache,
         input_ids: int64(Array.prototype.slice.call(ids, start, total) as number[], [1, S]),
       };
-      if (this.contract.hasAttentionMask) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
-      if (this.contract.hasPositionIds) feeds.position_ids = int64(Array.from({ length: S }, (_, i) => start + i), [1, S]);
-      for (const [k, v] of Object.entries(o.feeds?.({ index, start, length: S }) ?? {})) feeds[k] = new ort.Tensor(v.data, [...v.dims]);
+      if (this.contract.hasAttentionMask)
+        feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
+      if (this.contract.hasPositionIds)
+        feeds.position_ids = int64(
+          Array.from({ length: S }, (_, i) => start + i),
+          [1, S],
+        );
+      for (const [k, v] of Object.entries(o.feeds?.({ index, start, length: S }) ?? {}))
+        feeds[k] = new ort.Tensor(v.data, [...v.dims]);
       const extra = o.fetch ?? [];
-      const fetches = [...new Set([...(last ? ['logits'] : []), ...(last ? [] : pairs.map((p) => p.present)), ...extra])];
+      const fetches = [
+        ...new Set([...(last ? ['logits'] : []), ...(last ? [] : pairs.map((p) => p.present)), ...extra]),
+      ];
       const out = await this.session.run(feeds, fetches);
       if (o.onChunk) {
         const outputs: Record<string, NamedTensor> = {};
@@ -115,7 +143,8 @@ export class ModelSession {
       if (last) logits = out.logits;
       else cache = Object.fromEntries(pairs.map((p) => [p.past, out[p.present]!]));
     }
-    const data = logits!.data as Float32Array, dims = [...logits!.dims];
+    const data = logits!.data as Float32Array,
+      dims = [...logits!.dims];
     if (!o.lastLogitsOnly) return { logits: data, logitsDims: [dims[1]!, dims[2]!], tokens: ids.length };
     const V = dims[2]!;
     return { logits: data.slice(data.length - V), logitsDims: [V], tokens: ids.length };

@@ -8,8 +8,10 @@ export interface Shard {
 /** Parses `--shard i/n` (0 ≤ i < n). Example: `parseShard('1/4')` → { index: 1, count: 4 }. */
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = Number(m?.[1]), count = Number(m?.[2]);
-  if (!m || !(count >= 1) || !(index < count)) throw new AccLensError('E_USAGE', `--shard ${text}: expected i/n with 0 ≤ i < n, e.g. 0/4`);
+  const index = Number(m?.[1]),
+    count = Number(m?.[2]);
+  if (!m || !(count >= 1) || !(index < count))
+    throw new AccLensError('E_USAGE', `--shard ${text}: expected i/n with 0 ≤ i < n, e.g. 0/4`);
   return { index, count };
 }
 

@@ -14,9 +14,18 @@ export interface Command {
 /** Parses flags strictly; unknown flags become a coded usage error naming the command. */
 export function parseFlags<O extends Options>(command: string, argv: string[], options: O) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
-    throw new AccLensError('E_USAGE', `acc-lens ${command}: ${(error as Error).message}`, `Run \`acc-lens ${command} --help\`.`);
+    throw new AccLensError(
+      'E_USAGE',
+      `acc-lens ${command}: ${(error as Error).message}`,
+      `Run \`acc-lens ${command} --help\`.`,
+    );
   }
 }
 

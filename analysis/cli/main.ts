@@ -11,8 +11,15 @@ import { exportCommand } from './commands/export.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 const COMMANDS: Command[] = [
-  demoCommand, modelsCommand, probesCommand, instrumentCommand, captureCommand,
-  metricsCommand, figuresCommand, viewCommand, exportCommand,
+  demoCommand,
+  modelsCommand,
+  probesCommand,
+  instrumentCommand,
+  captureCommand,
+  metricsCommand,
+  figuresCommand,
+  viewCommand,
+  exportCommand,
 ];
 
 function topHelp(): string {
@@ -45,7 +52,10 @@ export async function main(argv: string[]): Promise<number> {
   const command = COMMANDS.find((c) => c.name === name);
   try {
     if (command === undefined) {
-      throw new AccLensError('E_USAGE', `unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+      throw new AccLensError(
+        'E_USAGE',
+        `unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+      );
     }
     return await command.run(rest);
   } catch (error) {

@@ -1,5 +1,12 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { RecordBatchFileReader, RecordBatchReader, Table, tableToIPC, type RecordBatch, type Schema } from 'apache-arrow';
+import {
+  RecordBatchFileReader,
+  RecordBatchReader,
+  Table,
+  tableToIPC,
+  type RecordBatch,
+  type Schema,
+} from 'apache-arrow';
 import { META } from '../schema/metadata.ts';
 import { writeFileAtomic, type AtomicWriteFs } from './atomic-write.ts';
 import { AccLensError } from '../errors.ts';
@@ -25,7 +32,9 @@ export async function readArrowFile(path: string): Promise<Table> {
 }
 
 function missing(error: unknown, path: string): Error {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT' ? new AccLensError('E_FILE_NOT_FOUND', `${path} does not exist`) : (error as Error);
+  return (error as NodeJS.ErrnoException).code === 'ENOENT'
+    ? new AccLensError('E_FILE_NOT_FOUND', `${path} does not exist`)
+    : (error as Error);
 }
 
 /**
@@ -64,7 +73,9 @@ export class ArrowFileHandle {
         return result;
       },
     };
-    const reader = (await RecordBatchFileReader.from(counting as unknown as FileHandle)) as unknown as RecordBatchFileReader;
+    const reader = (await RecordBatchFileReader.from(
+      counting as unknown as FileHandle,
+    )) as unknown as RecordBatchFileReader;
     const file = new ArrowFileHandle(handle, reader, counter, path);
     await reader.open({ autoDestroy: false });
     return file;

@@ -5,7 +5,10 @@ import { AccLensError } from '../errors.ts';
 
 /** The file operations an atomic write uses; tests swap in failing ones. */
 export interface AtomicWriteFs {
-  open(path: string, flags: string): Promise<{ writeFile(data: Uint8Array | string): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
+  open(
+    path: string,
+    flags: string,
+  ): Promise<{ writeFile(data: Uint8Array | string): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string): Promise<void>;
 }
@@ -54,7 +57,11 @@ async function syncDir(dir: string): Promise<void> {
  * in the same folder, fsync, rename. On failure the temp file is removed and the old file is left
  * as it was. Example: `await writeFileAtomic('runs/x/manifest.json', json)`.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, fs: AtomicWriteFs = nodeFs): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  fs: AtomicWriteFs = nodeFs,
+): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await fs.open(temp, 'wx');

@@ -30,13 +30,18 @@ export const UnitEntrySchema = z.object({
   finished_at: z.string(),
 });
 
-export const ShardSchema = z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).refine((s) => s.index < s.count, 'shard index must be < count');
+export const ShardSchema = z
+  .object({ index: z.number().int().nonnegative(), count: z.number().int().positive() })
+  .refine((s) => s.index < s.count, 'shard index must be < count');
 
 export const ManifestSchema = z.object({
   schema_version: z.string(),
   tool_version: z.string(),
   created_at: z.string(),
-  models: z.record(z.string().regex(MODEL_NAME, 'model names: letters, digits, . _ - (they become folder names)'), ModelEntrySchema),
+  models: z.record(
+    z.string().regex(MODEL_NAME, 'model names: letters, digits, . _ - (they become folder names)'),
+    ModelEntrySchema,
+  ),
   tokenizer: z.object({ id: z.string(), sha256 }),
   probe_set: z.object({ path: z.string(), sha256, n_probes: z.number().int().nonnegative() }),
   plan: z.record(z.string(), z.unknown()),
@@ -70,7 +75,11 @@ export async function readManifest(runDir: string): Promise<Manifest> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new AccLensError('E_FILE_NOT_FOUND', `${runDir} is not a run: ${MANIFEST_FILE} is missing`, 'Pass a folder written by `acc-lens capture`.');
+      throw new AccLensError(
+        'E_FILE_NOT_FOUND',
+        `${runDir} is not a run: ${MANIFEST_FILE} is missing`,
+        'Pass a folder written by `acc-lens capture`.',
+      );
     }
     throw error;
   }
@@ -94,7 +103,10 @@ export async function writeManifest(runDir: string, manifest: Manifest): Promise
 }
 
 /** Provenance of a run's files (schema metadata), for all its models or a subset. */
-export function manifestProvenance(manifest: Pick<Manifest, 'models' | 'tokenizer' | 'probe_set' | 'plan'>, models?: readonly string[]): Provenance {
+export function manifestProvenance(
+  manifest: Pick<Manifest, 'models' | 'tokenizer' | 'probe_set' | 'plan'>,
+  models?: readonly string[],
+): Provenance {
   const names = models ?? Object.keys(manifest.models).sort();
   return {
     models: Object.fromEntries(names.map((m) => [m, manifest.models[m]?.sha256 ?? ''])),
@@ -112,7 +124,8 @@ type Identity = Pick<Manifest, 'schema_version' | 'models' | 'tokenizer' | 'prob
  */
 export function identityMismatch(a: Identity, b: Identity): [string, string, string] | null {
   const major = (v: string) => v.split('.')[0] ?? v;
-  if (major(a.schema_version) !== major(b.schema_version)) return ['schema_version', a.schema_version, b.schema_version];
+  if (major(a.schema_version) !== major(b.schema_version))
+    return ['schema_version', a.schema_version, b.schema_version];
   const names = (m: Identity['models']) => Object.keys(m).sort().join(',');
   if (names(a.models) !== names(b.models)) return ['models', names(a.models), names(b.models)];
   for (const [name, model] of Object.entries(a.models)) {

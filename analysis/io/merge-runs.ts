@@ -6,7 +6,8 @@ import { ensureDir, writeFileAtomic } from './atomic-write.ts';
 import { identityMismatch, readManifest, writeManifest, type Manifest, type UnitEntry } from './manifest.ts';
 import { runTableFile } from './run-writer.ts';
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.byteLength === b.byteLength && Buffer.from(a).equals(Buffer.from(b));
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.byteLength === b.byteLength && Buffer.from(a).equals(Buffer.from(b));
 
 /** Checks that the shards belong to one sharded capture and that all of them are present. */
 function checkShards(dirs: readonly string[], manifests: readonly Manifest[]): void {
@@ -15,13 +16,24 @@ function checkShards(dirs: readonly string[], manifests: readonly Manifest[]): v
   const seen = new Set<number>();
   manifests.forEach((m, i) => {
     const mismatch = identityMismatch(first, m);
-    if (mismatch !== null) throw new AccLensError('E_CONFIG_INVALID', `cannot merge ${dirs[i]} with ${dirs[0]}: ${mismatch[0]} differs`);
-    if (m.shard === null || m.shard.count !== count) throw new AccLensError('E_CONFIG_INVALID', `${dirs[i]}: shard is ${JSON.stringify(m.shard)}, expected one of ${count ?? '?'} shards`);
-    if (seen.has(m.shard.index)) throw new AccLensError('E_CONFIG_INVALID', `${dirs[i]}: shard ${m.shard.index}/${count} given twice`);
+    if (mismatch !== null)
+      throw new AccLensError('E_CONFIG_INVALID', `cannot merge ${dirs[i]} with ${dirs[0]}: ${mismatch[0]} differs`);
+    if (m.shard === null || m.shard.count !== count)
+      throw new AccLensError(
+        'E_CONFIG_INVALID',
+        `${dirs[i]}: shard is ${JSON.stringify(m.shard)}, expected one of ${count ?? '?'} shards`,
+      );
+    if (seen.has(m.shard.index))
+      throw new AccLensError('E_CONFIG_INVALID', `${dirs[i]}: shard ${m.shard.index}/${count} given twice`);
     seen.add(m.shard.index);
   });
   const missing = Array.from({ length: count ?? 0 }, (_, i) => i).filter((i) => !seen.has(i));
-  if (missing.length > 0) throw new AccLensError('E_CONFIG_INVALID', `shard(s) ${missing.join(', ')} of ${count} missing`, 'Pass every shard folder of the capture.');
+  if (missing.length > 0)
+    throw new AccLensError(
+      'E_CONFIG_INVALID',
+      `shard(s) ${missing.join(', ')} of ${count} missing`,
+      'Pass every shard folder of the capture.',
+    );
 }
 
 async function copyFile(from: string, to: string): Promise<Uint8Array> {
@@ -37,7 +49,8 @@ async function copyFile(from: string, to: string): Promise<Uint8Array> {
  */
 export async function mergeRuns(shardDirs: readonly string[], outDir: string): Promise<Manifest> {
   if (shardDirs.length === 0) throw new AccLensError('E_USAGE', 'mergeRuns: no shard folders given');
-  if (existsSync(join(outDir, 'manifest.json'))) throw new AccLensError('E_USAGE', `${outDir} already holds a run; merge into a new folder`);
+  if (existsSync(join(outDir, 'manifest.json')))
+    throw new AccLensError('E_USAGE', `${outDir} already holds a run; merge into a new folder`);
   const manifests = await Promise.all(shardDirs.map(readManifest));
   checkShards(shardDirs, manifests);
   await ensureDir(outDir);
@@ -47,13 +60,15 @@ export async function mergeRuns(shardDirs: readonly string[], outDir: string): P
       const path = join(dir, runTableFile(table));
       if (!existsSync(path)) continue;
       if (merged === undefined) merged = await copyFile(path, join(outDir, runTableFile(table)));
-      else if (!sameBytes(merged, await readFile(path))) throw new AccLensError('E_CONFIG_INVALID', `${path} differs from the other shards' ${table}`);
+      else if (!sameBytes(merged, await readFile(path)))
+        throw new AccLensError('E_CONFIG_INVALID', `${path} differs from the other shards' ${table}`);
     }
   }
   const units: Record<string, UnitEntry> = {};
   for (const [i, manifest] of manifests.entries()) {
     for (const [key, unit] of Object.entries(manifest.units)) {
-      if (units[key] !== undefined) throw new AccLensError('E_CONFIG_INVALID', `unit ${key} is in more than one shard (${shardDirs[i]})`);
+      if (units[key] !== undefined)
+        throw new AccLensError('E_CONFIG_INVALID', `unit ${key} is in more than one shard (${shardDirs[i]})`);
       if (unit.files.length > 0) await ensureDir(join(outDir, unit.dir));
       for (const file of unit.files) await copyFile(join(shardDirs[i]!, file), join(outDir, file));
       units[key] = unit;

@@ -46,12 +46,20 @@ export async function exportParquet(runOrDir: Run | string, outDir: string): Pro
   const written: ExportedFile[] = [];
   for (const table of TABLE_NAMES) {
     const arrow = await readTable(run, table);
-    const present = TABLES[table].scope === 'run' ? arrow.schema.fields.length > 0 && arrow.batches.length > 0 : arrow.numRows > 0;
+    const present =
+      TABLES[table].scope === 'run' ? arrow.schema.fields.length > 0 && arrow.batches.length > 0 : arrow.numRows > 0;
     if (!present) continue;
     const spec = TABLES[table];
     const cols = decodeTable(spec, arrow);
-    const columnData: ColumnSource[] = spec.columns.map((c) => ({ name: c.name, data: parquetData(cols[c.name]!), nullable: c.nullable }));
-    const schema: SchemaElement[] = [{ name: 'root', num_children: spec.columns.length }, ...spec.columns.map(parquetElement)];
+    const columnData: ColumnSource[] = spec.columns.map((c) => ({
+      name: c.name,
+      data: parquetData(cols[c.name]!),
+      nullable: c.nullable,
+    }));
+    const schema: SchemaElement[] = [
+      { name: 'root', num_children: spec.columns.length },
+      ...spec.columns.map(parquetElement),
+    ];
     const metadata = provenanceMetadata(manifestProvenance(run.manifest), table);
     metadata.delete(META.batchLayers);
     const buffer = parquetWriteBuffer({

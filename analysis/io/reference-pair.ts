@@ -12,7 +12,12 @@ import { ensureDir, writeFileAtomic } from './atomic-write.ts';
 /** Where `acc-lens models build` writes the pair unless told otherwise. */
 export const DEFAULT_PAIR_DIR = resolve('models', 'reference-pair');
 
-export interface PairBuildResult { dir: string; files: { name: string; bytes: number }[]; seconds: number; reused: boolean }
+export interface PairBuildResult {
+  dir: string;
+  files: { name: string; bytes: number }[];
+  seconds: number;
+  reused: boolean;
+}
 
 /** Whether `dir` holds a complete pair built by this tool version (build-info.json written last). */
 export function pairIsBuilt(dir: string): boolean {
@@ -20,7 +25,10 @@ export function pairIsBuilt(dir: string): boolean {
   if (!existsSync(info)) return false;
   try {
     const parsed = JSON.parse(readFileSync(info, 'utf8')) as { tool_version?: string; files?: Record<string, unknown> };
-    return parsed.tool_version === TOOL_VERSION && Object.keys(parsed.files ?? {}).every((name) => existsSync(join(dir, name)));
+    return (
+      parsed.tool_version === TOOL_VERSION &&
+      Object.keys(parsed.files ?? {}).every((name) => existsSync(join(dir, name)))
+    );
   } catch {
     return false;
   }
@@ -30,7 +38,10 @@ export function pairIsBuilt(dir: string): boolean {
  * Builds the reference pair into `dir` (atomic writes; build-info.json last, so a killed build
  * is rebuilt). With `reuse`, a complete pair of this tool version is kept as it is.
  */
-export async function buildPairFiles(dir = DEFAULT_PAIR_DIR, options: { reuse?: boolean; onFile?: (name: string) => void } = {}): Promise<PairBuildResult> {
+export async function buildPairFiles(
+  dir = DEFAULT_PAIR_DIR,
+  options: { reuse?: boolean; onFile?: (name: string) => void } = {},
+): Promise<PairBuildResult> {
   const start = performance.now();
   if (options.reuse && pairIsBuilt(dir)) {
     return { dir, files: [], seconds: (performance.now() - start) / 1000, reused: true };
@@ -51,4 +62,5 @@ export async function buildPairFiles(dir = DEFAULT_PAIR_DIR, options: { reuse?: 
 }
 
 /** Path of one model of a built pair. */
-export const pairModelPath = (dir: string, model: PairModel, form: GraphForm): string => join(dir, modelFileName(model, form));
+export const pairModelPath = (dir: string, model: PairModel, form: GraphForm): string =>
+  join(dir, modelFileName(model, form));

@@ -7,7 +7,11 @@ import { AccLensError } from '../errors.ts';
 export async function removeRun(dir: string): Promise<void> {
   if (!existsSync(dir)) return;
   if (!existsSync(join(dir, 'manifest.json'))) {
-    throw new AccLensError('E_USAGE', `${dir} is not an acc-lens run (no manifest.json); not removing it`, 'Choose another --out folder.');
+    throw new AccLensError(
+      'E_USAGE',
+      `${dir} is not an acc-lens run (no manifest.json); not removing it`,
+      'Choose another --out folder.',
+    );
   }
   await rm(dir, { recursive: true, force: true });
 }

@@ -24,7 +24,9 @@ export async function openRun(dir: string): Promise<Run> {
 
 /** Every finished unit (done or skipped), sorted by model then probe id. */
 export function listUnits(run: Run): UnitEntry[] {
-  return Object.values(run.manifest.units).sort((a, b) => (a.model === b.model ? cmp(a.probe_id, b.probe_id) : cmp(a.model, b.model)));
+  return Object.values(run.manifest.units).sort((a, b) =>
+    a.model === b.model ? cmp(a.probe_id, b.probe_id) : cmp(a.model, b.model),
+  );
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -32,11 +34,18 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 function partPath(run: Run, table: UnitTableName, model: string, probeId: string): string {
   const unit = run.manifest.units[unitKey(model, probeId)];
   if (unit?.status !== 'done') {
-    throw new AccLensError('E_FILE_NOT_FOUND', `${run.dir}: unit ${unitKey(model, probeId)} is ${unit === undefined ? 'not finished' : 'skipped'}`, 'Run `acc-lens capture` on the run to finish it, or pick a unit from listUnits().');
+    throw new AccLensError(
+      'E_FILE_NOT_FOUND',
+      `${run.dir}: unit ${unitKey(model, probeId)} is ${unit === undefined ? 'not finished' : 'skipped'}`,
+      'Run `acc-lens capture` on the run to finish it, or pick a unit from listUnits().',
+    );
   }
   const file = `${unit.dir}/${table}.arrow`;
   if (!unit.files.includes(file)) {
-    throw new AccLensError('E_FILE_NOT_FOUND', `${run.dir}: unit ${unitKey(model, probeId)} has no ${table} (its capture plan did not keep it)`);
+    throw new AccLensError(
+      'E_FILE_NOT_FOUND',
+      `${run.dir}: unit ${unitKey(model, probeId)} has no ${table} (its capture plan did not keep it)`,
+    );
   }
   return join(run.dir, file);
 }
@@ -45,10 +54,15 @@ function partPath(run: Run, table: UnitTableName, model: string, probeId: string
  * One unit's rows of a per-unit table; with `layer`, only that layer's record batch is read from disk.
  * Example: `await readPart(run, 'routing', { model: 'tuned', probeId: 'mrcr/1', layer: 3 })`.
  */
-export async function readPart(run: Run, table: UnitTableName, where: { model: string; probeId: string; layer?: number }): Promise<Table> {
+export async function readPart(
+  run: Run,
+  table: UnitTableName,
+  where: { model: string; probeId: string; layer?: number },
+): Promise<Table> {
   const path = partPath(run, table, where.model, where.probeId);
   if (where.layer === undefined) return readArrowFile(path);
-  if (!TABLES[table].layered) throw new AccLensError('E_USAGE', `${table} is not stored per layer; read it without { layer }`);
+  if (!TABLES[table].layered)
+    throw new AccLensError('E_USAGE', `${table} is not stored per layer; read it without { layer }`);
   const file = await ArrowFileHandle.open(path);
   try {
     return await file.readLayer(where.layer);
@@ -66,7 +80,9 @@ function emptyTable(run: Run, table: TableName): Table {
 function filterProbes(run: Run, table: RunTableName, whole: Table, probeIds: ReadonlySet<string>): Table {
   const cols = decodeTable(TABLES[table], whole);
   const keep = (cols.probe_id as string[]).flatMap((id, i) => (probeIds.has(id) ? [i] : []));
-  const picked = Object.fromEntries(Object.entries(cols).map(([name, values]) => [name, keep.map((i) => values[i] ?? null)]));
+  const picked = Object.fromEntries(
+    Object.entries(cols).map(([name, values]) => [name, keep.map((i) => values[i] ?? null)]),
+  );
   return encodeTable(TABLES[table], picked as unknown as LooseBatch, whole.schema.metadata);
 }
 
@@ -75,7 +91,11 @@ function filterProbes(run: Run, table: RunTableName, whole: Table, probeIds: Rea
  * Parts keep their own dictionaries; the result is for reading, not for re-writing as one IPC file.
  * Example: `await readTable(run, 'routing', { models: ['base', 'tuned'] })`.
  */
-export async function readTable(run: Run, table: TableName, where: { models?: readonly string[]; probeIds?: readonly string[] } = {}): Promise<Table> {
+export async function readTable(
+  run: Run,
+  table: TableName,
+  where: { models?: readonly string[]; probeIds?: readonly string[] } = {},
+): Promise<Table> {
   const probeIds = where.probeIds === undefined ? undefined : new Set(where.probeIds);
   if (table === 'probes' || table === 'segments') {
     const path = join(run.dir, runTableFile(table));
@@ -85,12 +105,22 @@ export async function readTable(run: Run, table: TableName, where: { models?: re
   }
   const models = where.models === undefined ? undefined : new Set(where.models);
   const parts = listUnits(run).filter(
-    (u) => u.status === 'done' && (models?.has(u.model) ?? true) && (probeIds?.has(u.probe_id) ?? true) && u.files.includes(`${u.dir}/${table}.arrow`),
+    (u) =>
+      u.status === 'done' &&
+      (models?.has(u.model) ?? true) &&
+      (probeIds?.has(u.probe_id) ?? true) &&
+      u.files.includes(`${u.dir}/${table}.arrow`),
   );
   if (parts.length === 0) return emptyTable(run, table);
   const tables = await Promise.all(parts.map((u) => readArrowFile(join(run.dir, u.dir, `${table}.arrow`))));
   // Run-wide provenance instead of the first part's (its model only, its batch layers).
   const usedModels = [...new Set(parts.map((u) => u.model))].sort();
-  const schema = new Schema(tables[0]!.schema.fields, provenanceMetadata(manifestProvenance(run.manifest, usedModels), table));
-  return new Table(schema, tables.flatMap((t) => t.batches));
+  const schema = new Schema(
+    tables[0]!.schema.fields,
+    provenanceMetadata(manifestProvenance(run.manifest, usedModels), table),
+  );
+  return new Table(
+    schema,
+    tables.flatMap((t) => t.batches),
+  );
 }

@@ -11,15 +11,27 @@ import type { TableSpec } from '../schema/columns.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { readArrowFile, writeArrowFile } from './arrow-file.ts';
 import { ensureDir, writeFailure } from './atomic-write.ts';
-import { identityMismatch, manifestProvenance, ManifestSchema, parseOrFail, readManifest, unitKey, writeManifest, type Manifest, type UnitEntry } from './manifest.ts';
+import {
+  identityMismatch,
+  manifestProvenance,
+  ManifestSchema,
+  parseOrFail,
+  readManifest,
+  unitKey,
+  writeManifest,
+  type Manifest,
+  type UnitEntry,
+} from './manifest.ts';
 import { decodeTable } from '../schema/decode.ts';
 import { safeName } from './safe-name.ts';
 import { existsSync } from 'node:fs';
 
 /** What a run is made of; a resumed run must be opened with the same (paths may differ). */
-export const RunInitSchema = ManifestSchema.pick({ models: true, tokenizer: true, probe_set: true, plan: true }).extend({
-  shard: ManifestSchema.shape.shard.optional(),
-});
+export const RunInitSchema = ManifestSchema.pick({ models: true, tokenizer: true, probe_set: true, plan: true }).extend(
+  {
+    shard: ManifestSchema.shape.shard.optional(),
+  },
+);
 export type RunInit = z.input<typeof RunInitSchema>;
 
 /** The tables of one unit, each without `model`/`probe_id` (the writer fills those). */
@@ -110,7 +122,10 @@ export class RunWriter {
   async writeProbeSet(probes: ProbesBatch, segments: SegmentsBatch): Promise<void> {
     this.assertOpen();
     if (probes.probe_id.length !== this.state.probe_set.n_probes) {
-      throw new AccLensError('E_CONFIG_INVALID', `probes: ${probes.probe_id.length} rows, but probe_set.n_probes is ${this.state.probe_set.n_probes}`);
+      throw new AccLensError(
+        'E_CONFIG_INVALID',
+        `probes: ${probes.probe_id.length} rows, but probe_set.n_probes is ${this.state.probe_set.n_probes}`,
+      );
     }
     const seen = new Set<string>();
     for (const id of probes.probe_id) {
@@ -118,7 +133,10 @@ export class RunWriter {
       seen.add(id);
     }
     const provenance = manifestProvenance(this.state);
-    for (const [spec, batch] of [[PROBES, probes], [SEGMENTS, segments]] as const) {
+    for (const [spec, batch] of [
+      [PROBES, probes],
+      [SEGMENTS, segments],
+    ] as const) {
       const table = encode(spec, batch as unknown as LooseBatch, provenanceMetadata(provenance, spec.name), {});
       await writeArrowFile(join(this.dir, runTableFile(spec.name as 'probes' | 'segments')), table);
     }
@@ -129,7 +147,12 @@ export class RunWriter {
    * Writes a unit's part files, then records it as done. Parts of an unfinished earlier attempt are
    * removed first. `nTokens` defaults to the probe's `n_tokens` from the probe set.
    */
-  async writeUnit(model: string, probeId: string, tables: UnitTables, options: { nTokens?: number } = {}): Promise<UnitEntry> {
+  async writeUnit(
+    model: string,
+    probeId: string,
+    tables: UnitTables,
+    options: { nTokens?: number } = {},
+  ): Promise<UnitEntry> {
     this.assertOpen();
     const { dir, key } = await this.prepareUnit(model, probeId);
     const files: string[] = [];
@@ -140,19 +163,44 @@ export class RunWriter {
       if (!isTableName(name) || TABLES[name].scope !== 'unit') {
         throw new AccLensError('E_INTERNAL', `writeUnit: "${name}" is not a per-unit table`);
       }
-      const table = encode(TABLES[name], batch as unknown as LooseBatch, provenanceMetadata(provenance, name), { model, probe_id: probeId });
+      const table = encode(TABLES[name], batch as unknown as LooseBatch, provenanceMetadata(provenance, name), {
+        model,
+        probe_id: probeId,
+      });
       const file = `${dir}/${name}.arrow`;
       await writeArrowFile(join(this.dir, file), table);
       files.push(file);
     }
-    return this.finish(key, { model, probe_id: probeId, dir, status: 'done', n_tokens: this.tokensOf(probeId, options.nTokens), files: files.sort(), finished_at: new Date().toISOString() });
+    return this.finish(key, {
+      model,
+      probe_id: probeId,
+      dir,
+      status: 'done',
+      n_tokens: this.tokensOf(probeId, options.nTokens),
+      files: files.sort(),
+      finished_at: new Date().toISOString(),
+    });
   }
 
   /** Records a unit as skipped with its reason (e.g. probe longer than the model's positions). */
-  async skipUnit(model: string, probeId: string, reason: string, options: { nTokens?: number } = {}): Promise<UnitEntry> {
+  async skipUnit(
+    model: string,
+    probeId: string,
+    reason: string,
+    options: { nTokens?: number } = {},
+  ): Promise<UnitEntry> {
     this.assertOpen();
     const { dir, key } = await this.prepareUnit(model, probeId);
-    return this.finish(key, { model, probe_id: probeId, dir, status: 'skipped', reason, n_tokens: this.tokensOf(probeId, options.nTokens, 0), files: [], finished_at: new Date().toISOString() });
+    return this.finish(key, {
+      model,
+      probe_id: probeId,
+      dir,
+      status: 'skipped',
+      reason,
+      n_tokens: this.tokensOf(probeId, options.nTokens, 0),
+      files: [],
+      finished_at: new Date().toISOString(),
+    });
   }
 
   /** Waits for the last manifest write; the writer cannot be used afterwards. */
@@ -164,12 +212,19 @@ export class RunWriter {
 
   private async prepareUnit(model: string, probeId: string): Promise<{ dir: string; key: string }> {
     if (this.state.models[model] === undefined) {
-      throw new AccLensError('E_CONFIG_INVALID', `unknown model "${model}"; this run has ${Object.keys(this.state.models).join(', ')}`);
+      throw new AccLensError(
+        'E_CONFIG_INVALID',
+        `unknown model "${model}"; this run has ${Object.keys(this.state.models).join(', ')}`,
+      );
     }
     const key = unitKey(model, probeId);
     const dir = `${PARTS_DIR}/${model}/${safeName(probeId)}`;
     const clash = Object.values(this.state.units).find((u) => u.dir === dir && u.probe_id !== probeId);
-    if (clash !== undefined) throw new AccLensError('E_INTERNAL', `probe ids "${probeId}" and "${clash.probe_id}" map to the same folder ${dir}`);
+    if (clash !== undefined)
+      throw new AccLensError(
+        'E_INTERNAL',
+        `probe ids "${probeId}" and "${clash.probe_id}" map to the same folder ${dir}`,
+      );
     if (this.state.units[key] !== undefined) {
       // Rewriting a finished unit: un-finish it first so a crash midway cannot leave it "done" with mixed files.
       delete this.state.units[key];
@@ -186,7 +241,10 @@ export class RunWriter {
   private tokensOf(probeId: string, explicit: number | undefined, fallback?: number): number {
     const n = explicit ?? this.probeTokens.get(probeId) ?? fallback;
     if (n === undefined) {
-      throw new AccLensError('E_INTERNAL', `n_tokens of probe "${probeId}" unknown: call writeProbeSet first or pass { nTokens }`);
+      throw new AccLensError(
+        'E_INTERNAL',
+        `n_tokens of probe "${probeId}" unknown: call writeProbeSet first or pass { nTokens }`,
+      );
     }
     return n;
   }
@@ -213,7 +271,12 @@ function encode(spec: TableSpec, batch: LooseBatch, metadata: Map<string, string
   try {
     return encodeTable(spec, batch, metadata, constants);
   } catch (error) {
-    if (error instanceof SchemaError) throw new AccLensError('E_INTERNAL', `run store: ${error.message}`, 'A capture stage produced a batch that does not fit docs/run-store.md; please report it.');
+    if (error instanceof SchemaError)
+      throw new AccLensError(
+        'E_INTERNAL',
+        `run store: ${error.message}`,
+        'A capture stage produced a batch that does not fit docs/run-store.md; please report it.',
+      );
     throw error;
   }
 }

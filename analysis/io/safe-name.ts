@@ -10,7 +10,11 @@ const SAFE = /^[a-z0-9][a-z0-9._-]{0,79}$/;
  */
 export function safeName(id: string): string {
   if (SAFE.test(id)) return id;
-  const readable = id.toLowerCase().replace(/[^a-z0-9._-]+/g, '_').replace(/^[._-]+/, '').slice(0, 60);
+  const readable = id
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '_')
+    .replace(/^[._-]+/, '')
+    .slice(0, 60);
   const hash = createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 12);
   return `${readable === '' ? 'id' : readable}~${hash}`;
 }

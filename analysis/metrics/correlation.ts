@@ -35,7 +35,7 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>, weights?: Ar
 export function ranks(x: ArrayLike<number>): Float64Array {
   const idx = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a]! - x[b]!);
   const out = new Float64Array(x.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && x[idx[j + 1]!] === x[idx[i]!]) j++;
     for (let k = i; k <= j; k++) out[idx[k]!] = (i + j) / 2 + 1;

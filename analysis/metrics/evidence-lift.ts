@@ -27,7 +27,10 @@ export function uniformSpanMass(spans: readonly Span[], qStart: number, qEnd: nu
 
 /** Sorted, non-overlapping union of spans (empty spans dropped). */
 export function mergeSpans(spans: readonly Span[]): Span[] {
-  const sorted = spans.filter((s) => s.end > s.start).map((s) => ({ ...s })).sort((a, b) => a.start - b.start);
+  const sorted = spans
+    .filter((s) => s.end > s.start)
+    .map((s) => ({ ...s }))
+    .sort((a, b) => a.start - b.start);
   const out: Span[] = [];
   for (const s of sorted) {
     const last = out[out.length - 1];

@@ -17,7 +17,13 @@ export interface ExpertUsage {
 
 export function expertUsage(grid: RoutingGrid, nExperts: number, mask?: ArrayLike<number>): ExpertUsage {
   const L = grid.layers.length;
-  const out: ExpertUsage = { nExperts, selections: new Float64Array(L * nExperts), gateMass: new Float64Array(L * nExperts), top1: new Float64Array(L * nExperts), tokens: new Float64Array(L) };
+  const out: ExpertUsage = {
+    nExperts,
+    selections: new Float64Array(L * nExperts),
+    gateMass: new Float64Array(L * nExperts),
+    top1: new Float64Array(L * nExperts),
+    tokens: new Float64Array(L),
+  };
   const { T, K, experts, gates } = grid;
   for (let l = 0; l < L; l++) {
     for (let t = 0; t < T; t++) {

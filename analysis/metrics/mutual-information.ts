@@ -8,13 +8,19 @@ export function mutualInformationBits(counts: readonly (readonly number[])[]): n
   const rowSums = counts.map((row) => row.reduce((s, v) => s + v, 0));
   const cols = Math.max(0, ...counts.map((r) => r.length));
   const colSums = new Array<number>(cols).fill(0);
-  counts.forEach((row) => row.forEach((v, j) => { colSums[j]! += v; }));
+  counts.forEach((row) =>
+    row.forEach((v, j) => {
+      colSums[j]! += v;
+    }),
+  );
   for (const s of rowSums) total += s;
   if (total <= 0) return 0;
   let mi = 0;
-  counts.forEach((row, i) => row.forEach((v, j) => {
-    if (v > 0) mi += (v / total) * Math.log2((v * total) / (rowSums[i]! * colSums[j]!));
-  }));
+  counts.forEach((row, i) =>
+    row.forEach((v, j) => {
+      if (v > 0) mi += (v / total) * Math.log2((v * total) / (rowSums[i]! * colSums[j]!));
+    }),
+  );
   return Math.max(0, mi);
 }
 

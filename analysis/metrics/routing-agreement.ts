@@ -13,10 +13,19 @@ export interface AgreementSums {
   tokens: Float64Array;
 }
 
-export function routingAgreement(a: RoutingGrid, b: RoutingGrid, mask: ArrayLike<number>): { inside: AgreementSums; outside: AgreementSums } {
-  if (a.layers.length !== b.layers.length || a.K !== b.K) throw new Error('routingAgreement: grids differ in layers or top-k');
+export function routingAgreement(
+  a: RoutingGrid,
+  b: RoutingGrid,
+  mask: ArrayLike<number>,
+): { inside: AgreementSums; outside: AgreementSums } {
+  if (a.layers.length !== b.layers.length || a.K !== b.K)
+    throw new Error('routingAgreement: grids differ in layers or top-k');
   const L = a.layers.length;
-  const sums = (): AgreementSums => ({ top1: new Float64Array(L), jaccard: new Float64Array(L), tokens: new Float64Array(L) });
+  const sums = (): AgreementSums => ({
+    top1: new Float64Array(L),
+    jaccard: new Float64Array(L),
+    tokens: new Float64Array(L),
+  });
   const inside = sums();
   const outside = sums();
   const K = a.K;
@@ -34,7 +43,11 @@ export function routingAgreement(a: RoutingGrid, b: RoutingGrid, mask: ArrayLike
         if (ea >= 0) na++;
         if (b.experts[ib + r]! >= 0) nb++;
         if (ea < 0) continue;
-        for (let s = 0; s < K; s++) if (b.experts[ib + s] === ea) { inter++; break; }
+        for (let s = 0; s < K; s++)
+          if (b.experts[ib + s] === ea) {
+            inter++;
+            break;
+          }
       }
       const union = na + nb - inter;
       const target = mask[t] ? inside : outside;

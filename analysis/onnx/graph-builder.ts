@@ -127,9 +127,10 @@ export class GraphBuilder {
   /** Appends a node; returns its output names. An empty input name marks an omitted optional input. */
   node(opType: string, inputs: readonly string[], o: NodeOptions): string[] {
     const name = this.unique(o.name);
-    const outs = typeof o.outputs === 'object'
-      ? [...o.outputs]
-      : Array.from({ length: o.outputs ?? 1 }, (_, i) => `${name}_output_${i}`);
+    const outs =
+      typeof o.outputs === 'object'
+        ? [...o.outputs]
+        : Array.from({ length: o.outputs ?? 1 }, (_, i) => `${name}_output_${i}`);
     const attribute = Object.entries(o.attrs ?? {}).map(([k, v]) => attributeProto(k, v));
     this.nodes.push({ name, opType, input: [...inputs], output: outs, domain: o.domain ?? '', attribute });
     return outs;
@@ -145,7 +146,8 @@ export class GraphBuilder {
   encode(e: EncodeOptions): Uint8Array {
     const bytes = this.inits.reduce((n, t) => n + (t.rawData?.length ?? 0), 0);
     // protobuf messages cannot exceed 2 GiB; bigger models need external data, which this builder does not write.
-    if (bytes >= 2 ** 31 - 2 ** 20) throw new Error(`initializers hold ${bytes} bytes, over the 2 GiB protobuf limit (external data not supported)`);
+    if (bytes >= 2 ** 31 - 2 ** 20)
+      throw new Error(`initializers hold ${bytes} bytes, over the 2 GiB protobuf limit (external data not supported)`);
     const model: onnxProto.onnx.IModelProto = {
       irVersion: e.irVersion ?? 8,
       producerName: e.producer ?? 'acc-lens',

@@ -23,8 +23,17 @@ export interface LoadedModel {
 }
 
 const TOP_FIELDS: Record<number, string> = {
-  1: 'ir_version', 2: 'producer_name', 3: 'producer_version', 4: 'domain', 5: 'model_version',
-  6: 'doc_string', 7: 'graph', 8: 'opset_import', 14: 'metadata_props', 20: 'training_info', 25: 'functions',
+  1: 'ir_version',
+  2: 'producer_name',
+  3: 'producer_version',
+  4: 'domain',
+  5: 'model_version',
+  6: 'doc_string',
+  7: 'graph',
+  8: 'opset_import',
+  14: 'metadata_props',
+  20: 'training_info',
+  25: 'functions',
 };
 
 /** protobuf int64 values arrive as number or Long; both become a JS number (dims and offsets fit in 2^53). */
@@ -51,7 +60,8 @@ export function readModel(path: string): LoadedModel {
   } catch (error) {
     fail('E_ONNX_INVALID', `${path}: not a valid ONNX protobuf (${(error as Error).message})`);
   }
-  if (model.graph === null || model.graph === undefined) fail('E_ONNX_INVALID', `${path}: no graph (ModelProto field 7 is missing)`);
+  if (model.graph === null || model.graph === undefined)
+    fail('E_ONNX_INVALID', `${path}: no graph (ModelProto field 7 is missing)`);
   const dir = dirname(full);
   return { path: full, dir, model, externalDataFiles: checkExternalData(model, dir, path) };
 }
@@ -99,13 +109,17 @@ function checkExternalData(model: ModelProto, dir: string, path: string): string
     if (tensor.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
     const entries = new Map((tensor.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
     const location = entries.get('location');
-    if (location === undefined || location === '') fail('E_ONNX_INVALID', `${path}: initializer "${tensor.name}" has external data without a location`);
+    if (location === undefined || location === '')
+      fail('E_ONNX_INVALID', `${path}: initializer "${tensor.name}" has external data without a location`);
     let size = files.get(location);
     if (size === undefined) {
       const file = resolve(dir, location);
       if (!existsSync(file)) {
-        fail('E_FILE_NOT_FOUND', `${path}: external data file "${location}" (for initializer "${tensor.name}") not found in ${dir}`,
-          'Keep the .onnx file and its external data file(s) in the same folder, as the exporter wrote them.');
+        fail(
+          'E_FILE_NOT_FOUND',
+          `${path}: external data file "${location}" (for initializer "${tensor.name}") not found in ${dir}`,
+          'Keep the .onnx file and its external data file(s) in the same folder, as the exporter wrote them.',
+        );
       }
       size = statSync(file).size;
       files.set(location, size);
@@ -113,7 +127,10 @@ function checkExternalData(model: ModelProto, dir: string, path: string): string
     const offset = Number(entries.get('offset') ?? 0);
     const length = entries.has('length') ? Number(entries.get('length')) : 0;
     if (offset + length > size) {
-      fail('E_ONNX_INVALID', `${path}: external data "${location}" is ${size} bytes, but initializer "${tensor.name}" needs bytes ${offset}..${offset + length}`);
+      fail(
+        'E_ONNX_INVALID',
+        `${path}: external data "${location}" is ${size} bytes, but initializer "${tensor.name}" needs bytes ${offset}..${offset + length}`,
+      );
     }
   }
   return [...files.keys()];

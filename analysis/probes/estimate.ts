@@ -2,7 +2,8 @@ import { ALL_HEADER_WORDS } from './families.ts';
 import { FILLER_WORDS, KEY_WORDS } from './lexicon.ts';
 
 // The Qwen3 pre-tokenizer split (tokenizer.json), translated to JS: BPE never merges across it.
-const PRETOKEN = /'s|'t|'re|'ve|'m|'ll|'d|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/giu;
+const PRETOKEN =
+  /'s|'t|'re|'ve|'m|'ll|'d|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/giu;
 const SINGLE = new Set([...KEY_WORDS, ...FILLER_WORDS, ...ALL_HEADER_WORDS].map((w) => ` ${w}`));
 // A lexicon word glued to one punctuation mark (`_name`, `(name`): about two tokens (measured: 1.85–2.14).
 const GLUED = /^[^\s\p{L}\p{N}](\p{L}+)$/u;

@@ -17,21 +17,41 @@ export type ProbeMaker = (rng: Rng, tokens: number, index: number) => TextProbe;
 /** Runs a maker n times with per-probe forked streams: probe i is the same whatever n is. */
 export function generateSet(maker: ProbeMaker, options: GenerateOptions): TextProbe[] {
   const parsed = GenerateOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new AccLensError('E_USAGE', `generator options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new AccLensError(
+      'E_USAGE',
+      `generator options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const root = makeRng(options.seed);
   return Array.from({ length: options.n }, (_, i) => maker(root.fork(i), options.tokens, i));
 }
 
 /** Assembles a generated probe line. */
 export function makeProbe(args: {
-  id: string; family: TaskFamily; messages: Message[]; segments: Segment[]; answer: string; source: string; metadata: Record<string, unknown>;
+  id: string;
+  family: TaskFamily;
+  messages: Message[];
+  segments: Segment[];
+  answer: string;
+  source: string;
+  metadata: Record<string, unknown>;
 }): TextProbe {
-  return { schema: PROBE_SCHEMA, id: args.id, family: args.family, messages: args.messages, segments: args.segments, answer: args.answer, source: args.source, metadata: args.metadata };
+  return {
+    schema: PROBE_SCHEMA,
+    id: args.id,
+    family: args.family,
+    messages: args.messages,
+    segments: args.segments,
+    answer: args.answer,
+    source: args.source,
+    metadata: args.metadata,
+  };
 }
 
 export function ordinal(i: number): string {
   const mod100 = i % 100;
-  const suffix = mod100 >= 11 && mod100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[i % 10] ?? 'th';
+  const suffix =
+    mod100 >= 11 && mod100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[i % 10] ?? 'th');
   return `${i}${suffix}`;
 }
 

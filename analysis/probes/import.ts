@@ -51,13 +51,19 @@ function firstJsonlKeys(text: string): string[] {
  * probe JSONL) or one agent trajectory; the format is detected when not given. Inputs are read,
  * never modified. Example: `await importProbes('rows.parquet', bytes)`.
  */
-export async function importProbes(file: string, bytes: Uint8Array, options: ImportOptions = {}): Promise<ImportResult> {
+export async function importProbes(
+  file: string,
+  bytes: Uint8Array,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
   const isParquet = file.endsWith('.parquet');
   const text = isParquet ? '' : new TextDecoder().decode(bytes);
   let rows: { line: number; value: unknown }[] = [];
   let format = options.format;
   if (isParquet) {
-    const objects = await readParquetRows(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const objects = await readParquetRows(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    );
     rows = objects.map((value, i) => ({ line: i + 1, value }));
     format ??= rowFormat(Object.keys(objects[0] ?? {})) ?? undefined;
   } else if (format === undefined) {
@@ -70,10 +76,21 @@ export async function importProbes(file: string, bytes: Uint8Array, options: Imp
   if ((TRAJECTORY_FORMATS as readonly string[]).includes(format)) {
     const t = parseTrajectory(text, file, format as TrajectoryFormat);
     const family = options.family ?? inferFamily(t);
-    const probe = compileTrajectory(t, family, { id: `${family}-${file.split('/').at(-1)}`, source: `import:${format}:${file}`, seed: options.seed ?? 0 });
+    const probe = compileTrajectory(t, family, {
+      id: `${family}-${file.split('/').at(-1)}`,
+      source: `import:${format}:${file}`,
+      seed: options.seed ?? 0,
+    });
     return { format, probes: [probe], bad: [], evidence_missing: probe.metadata.evidence_found === false ? 1 : 0 };
   }
-  const schema = format === 'mrcr' ? MrcrRowSchema : format === 'graphwalks' ? GraphwalksRowSchema : format === 'acc-rows' ? AccRowSchema : ProbeSchema;
+  const schema =
+    format === 'mrcr'
+      ? MrcrRowSchema
+      : format === 'graphwalks'
+        ? GraphwalksRowSchema
+        : format === 'acc-rows'
+          ? AccRowSchema
+          : ProbeSchema;
   let bad: BadLine[] = [];
   if (isParquet) {
     const parsed = rows.map((r) => ({ line: r.line, result: schema.safeParse(r.value) }));
@@ -95,7 +112,8 @@ export async function importProbes(file: string, bytes: Uint8Array, options: Imp
     const source = `import:${format}:${file}:${line}`;
     if (format === 'mrcr') return importMrcrRow(MrcrRowSchema.parse(value), id, source);
     if (format === 'graphwalks') return importGraphwalksRow(GraphwalksRowSchema.parse(value), id, source);
-    if (format === 'acc-rows') return importAccRow(AccRowSchema.parse(value), options.family ?? 'acc_search', id, source);
+    if (format === 'acc-rows')
+      return importAccRow(AccRowSchema.parse(value), options.family ?? 'acc_search', id, source);
     return ProbeSchema.parse(value);
   });
   return { format, probes, bad, evidence_missing: probes.filter((p) => p.metadata.evidence_found === false).length };

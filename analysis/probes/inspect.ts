@@ -54,7 +54,11 @@ export function summarize(probes: readonly TokenizedProbe[]): ProbeSetSummary {
       probes: list.length,
       tokens: { min: Math.min(...lengths), median: median(lengths) ?? 0, max: Math.max(...lengths) },
       segment_kinds: kinds,
-      evidence_distance: { min: distances.length > 0 ? Math.min(...distances) : null, median: median(distances), max: distances.length > 0 ? Math.max(...distances) : null },
+      evidence_distance: {
+        min: distances.length > 0 ? Math.min(...distances) : null,
+        median: median(distances),
+        max: distances.length > 0 ? Math.max(...distances) : null,
+      },
       retrievability: { answer: answer / list.length, question: question / list.length },
       evidence_missing: list.filter((p) => p.metadata.evidence_found === false).length,
     };

@@ -23,7 +23,12 @@ export function describeIssue(error: z.ZodError): string {
  * Parses JSONL text line by line against a schema. A bad line throws E_JSONL_INVALID naming
  * file:line and the field, unless `skipBad`, which collects it and goes on. Blank lines are skipped.
  */
-export function parseJsonl<S extends z.ZodType>(text: string, file: string, schema: S, skipBad = false): JsonlResult<z.infer<S>> {
+export function parseJsonl<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  skipBad = false,
+): JsonlResult<z.infer<S>> {
   const rows: { line: number; value: z.infer<S> }[] = [];
   const bad: BadLine[] = [];
   const lines = text.split('\n');

@@ -10,7 +10,10 @@ import { ALL_HEADER_WORDS } from './families.ts';
 export const FILLER_MAX_ID = 30_000;
 export const KEY_MIN_ID = 40_000;
 
-export function buildLexicons(tokenizer: TextTokenizer, vocab: Record<string, number>): { key: string[]; filler: string[] } {
+export function buildLexicons(
+  tokenizer: TextTokenizer,
+  vocab: Record<string, number>,
+): { key: string[]; filler: string[] } {
   const key: string[] = [];
   const filler: string[] = [];
   const entries = Object.entries(vocab).sort((a, b) => a[1] - b[1]);

@@ -30,7 +30,8 @@ export function makeWords(rng: Rng): Words {
   };
   return {
     keys(n) {
-      if (used.size + n > KEY_WORDS.length / 2) throw new Error(`a probe asked for more than ${KEY_WORDS.length / 2} key words`);
+      if (used.size + n > KEY_WORDS.length / 2)
+        throw new Error(`a probe asked for more than ${KEY_WORDS.length / 2} key words`);
       const out: string[] = [];
       while (out.length < n) {
         const i = Math.floor(rng.next() * KEY_WORDS.length);

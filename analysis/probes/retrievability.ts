@@ -34,7 +34,10 @@ export interface Retrievability {
  * back (the recency notch hides closer ones), inside evidence segments? Example: an answer that
  * repeats rare evidence words scores near 1; one built from common words scores near 0.
  */
-export function retrievability(probe: RetrievabilityInput, minDistance: number = MIN_EVIDENCE_DISTANCE): Retrievability {
+export function retrievability(
+  probe: RetrievabilityInput,
+  minDistance: number = MIN_EVIDENCE_DISTANCE,
+): Retrievability {
   const n = probe.input_ids.length;
   const inEvidence = new Uint8Array(n);
   let lastEvidenceEnd = -1;
@@ -44,7 +47,8 @@ export function retrievability(probe: RetrievabilityInput, minDistance: number =
     lastEvidenceEnd = Math.max(lastEvidenceEnd, s.token_end);
   }
   const questionPositions: number[] = [];
-  for (const s of probe.segments) if (s.kind === 'question') for (let t = s.token_start; t < s.token_end; t++) questionPositions.push(t);
+  for (const s of probe.segments)
+    if (s.kind === 'question') for (let t = s.token_start; t < s.token_end; t++) questionPositions.push(t);
   const answerPositions: number[] = [];
   for (let t = probe.answer_span.start; t < probe.answer_span.end; t++) answerPositions.push(t);
   const positionsOf = occurrenceIndex(probe.input_ids);

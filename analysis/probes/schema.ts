@@ -4,7 +4,15 @@ import { TASK_FAMILIES } from './families.ts';
 /** Schema version written into every probe line; readers refuse other versions. */
 export const PROBE_SCHEMA = 'acc-lens.probe/1';
 
-export const SEGMENT_KINDS = ['instruction', 'question', 'evidence', 'distractor', 'tool_response', 'answer', 'other'] as const;
+export const SEGMENT_KINDS = [
+  'instruction',
+  'question',
+  'evidence',
+  'distractor',
+  'tool_response',
+  'answer',
+  'other',
+] as const;
 export type SegmentKind = (typeof SEGMENT_KINDS)[number];
 
 export const MessageSchema = z.object({

@@ -16,7 +16,12 @@ export const ATTENTION_DISTANCE = defineTable({
     col('bin', 'int16', 'Distance bin 0..31 of `distanceBinEdges()`; bin 0 = distance 0.'),
     col('bin_lo', 'int32', 'Smallest distance in the bin (inclusive).', 'tokens'),
     col('bin_hi', 'int32', 'Bin end (exclusive).', 'tokens'),
-    col('mass', 'float32', 'Mean over the query set\'s tokens of the attention mass on keys at a distance in the bin.', 'probability (0..1)'),
+    col(
+      'mass',
+      'float32',
+      "Mean over the query set's tokens of the attention mass on keys at a distance in the bin.",
+      'probability (0..1)',
+    ),
     col('n_queries', 'int32', 'Number of query tokens averaged.', 'tokens'),
   ],
 });

@@ -16,8 +16,18 @@ export const ATTENTION_ROWS = defineTable({
     col('query_set', 'dict', 'Query set the row was selected for: `answer`, `last`, `question` or `all`.'),
     col('query_pos', 'int32', 'Position of the query token.', 'token position'),
     col('key_pos', 'int32', 'Position of the kept key token.', 'token position'),
-    col('weight', 'float32', 'Attention weight of the key in the query\'s row (softmax probability).', 'probability (0..1)'),
-    col('row_mass_kept', 'float32', 'Sum of the kept weights of this query row (same on every row of it); 1 − this is what top-k dropped.', 'probability (0..1)'),
+    col(
+      'weight',
+      'float32',
+      "Attention weight of the key in the query's row (softmax probability).",
+      'probability (0..1)',
+    ),
+    col(
+      'row_mass_kept',
+      'float32',
+      'Sum of the kept weights of this query row (same on every row of it); 1 − this is what top-k dropped.',
+      'probability (0..1)',
+    ),
   ],
 });
 

@@ -7,7 +7,11 @@
 /** Arrow storage of a column: strings are always Dictionary<Utf8, Int32>. */
 export type ColumnKind = 'dict' | 'int16' | 'int32' | 'float32';
 
-export interface ColumnSpec<N extends string = string, K extends ColumnKind = ColumnKind, Nl extends boolean = boolean> {
+export interface ColumnSpec<
+  N extends string = string,
+  K extends ColumnKind = ColumnKind,
+  Nl extends boolean = boolean,
+> {
   readonly name: N;
   readonly kind: K;
   readonly nullable: Nl;
@@ -16,21 +20,36 @@ export interface ColumnSpec<N extends string = string, K extends ColumnKind = Co
 }
 
 /** A non-null column. */
-export function col<N extends string, K extends ColumnKind>(name: N, kind: K, doc: string, unit?: string): ColumnSpec<N, K, false> {
+export function col<N extends string, K extends ColumnKind>(
+  name: N,
+  kind: K,
+  doc: string,
+  unit?: string,
+): ColumnSpec<N, K, false> {
   return unit === undefined ? { name, kind, nullable: false, doc } : { name, kind, nullable: false, doc, unit };
 }
 
 /** A column whose values may be null. */
-export function nullableCol<N extends string, K extends ColumnKind>(name: N, kind: K, doc: string, unit?: string): ColumnSpec<N, K, true> {
+export function nullableCol<N extends string, K extends ColumnKind>(
+  name: N,
+  kind: K,
+  doc: string,
+  unit?: string,
+): ColumnSpec<N, K, true> {
   return unit === undefined ? { name, kind, nullable: true, doc } : { name, kind, nullable: true, doc, unit };
 }
 
 /** Values of one column in a batch: strings as arrays, numbers as typed arrays or plain arrays. */
-export type ColumnValues<C> = C extends ColumnSpec<string, infer K, infer Nl>
-  ? K extends 'dict'
-    ? Nl extends true ? readonly (string | null)[] : readonly string[]
-    : Nl extends true ? readonly (number | null)[] : ArrayLike<number>
-  : never;
+export type ColumnValues<C> =
+  C extends ColumnSpec<string, infer K, infer Nl>
+    ? K extends 'dict'
+      ? Nl extends true
+        ? readonly (string | null)[]
+        : readonly string[]
+      : Nl extends true
+        ? readonly (number | null)[]
+        : ArrayLike<number>
+    : never;
 
 /** One table's data, column-oriented: `{ layer: Int16Array, gate: Float32Array, … }`, all of equal length. */
 export type BatchOf<Cs extends readonly ColumnSpec[]> = { [C in Cs[number] as C['name']]: ColumnValues<C> };

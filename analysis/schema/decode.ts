@@ -11,7 +11,8 @@ function decodeStrings(vector: Vector): (string | null)[] {
   for (const data of vector.data) {
     const dictionary = (data.dictionary?.toArray() ?? []) as (string | null)[];
     const indices = data.values as Int32Array;
-    for (let j = 0; j < data.length; j += 1) out[offset + j] = data.getValid(j) ? (dictionary[indices[j]!] ?? null) : null;
+    for (let j = 0; j < data.length; j += 1)
+      out[offset + j] = data.getValid(j) ? (dictionary[indices[j]!] ?? null) : null;
     offset += data.length;
   }
   return out;

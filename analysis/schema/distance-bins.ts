@@ -15,7 +15,9 @@ export const DEFAULT_MAX_DISTANCE = 131_072;
  */
 export function distanceBinEdges(maxDistance: number = DEFAULT_MAX_DISTANCE): Int32Array {
   if (!Number.isInteger(maxDistance) || maxDistance < N_DISTANCE_BINS - 1 || maxDistance >= 2 ** 31 - 1) {
-    throw new RangeError(`distanceBinEdges: maxDistance must be an integer in [${N_DISTANCE_BINS - 1}, 2^31 - 2], got ${maxDistance}`);
+    throw new RangeError(
+      `distanceBinEdges: maxDistance must be an integer in [${N_DISTANCE_BINS - 1}, 2^31 - 2], got ${maxDistance}`,
+    );
   }
   const top = maxDistance + 1;
   const edges = new Int32Array(N_DISTANCE_BINS + 1);

@@ -1,4 +1,16 @@
-import { RecordBatch, Schema, Struct, Table, Utf8, makeData, vectorFromArray, type Data, type DataType, type Dictionary, type Field } from 'apache-arrow';
+import {
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  makeData,
+  vectorFromArray,
+  type Data,
+  type DataType,
+  type Dictionary,
+  type Field,
+} from 'apache-arrow';
 import { arrowSchema } from './arrow-schema.ts';
 import type { ColumnSpec, TableSpec } from './columns.ts';
 import { META } from './metadata.ts';
@@ -47,7 +59,13 @@ function nullBitmap(n: number, isValid: (i: number) => boolean): { bitmap: Uint8
   return { bitmap, nullCount };
 }
 
-function encodeDictionary(field: Field, values: readonly (string | null)[], at: (i: number) => number, n: number, table: string): Data {
+function encodeDictionary(
+  field: Field,
+  values: readonly (string | null)[],
+  at: (i: number) => number,
+  n: number,
+  table: string,
+): Data {
   const ids = new Map<string, number>();
   const indices = new Int32Array(n);
   let hasNull = false;
@@ -57,7 +75,8 @@ function encodeDictionary(field: Field, values: readonly (string | null)[], at: 
       hasNull = true;
       continue;
     }
-    if (typeof v !== 'string') throw new SchemaError(`${table}.${field.name}: row ${at(i)} is ${typeof v}, expected a string`);
+    if (typeof v !== 'string')
+      throw new SchemaError(`${table}.${field.name}: row ${at(i)} is ${typeof v}, expected a string`);
     let id = ids.get(v);
     if (id === undefined) ids.set(v, (id = ids.size));
     indices[i] = id;
@@ -69,7 +88,15 @@ function encodeDictionary(field: Field, values: readonly (string | null)[], at: 
   return makeData({ type, length: n, nullCount: valid.nullCount, nullBitmap: valid.bitmap, data: indices, dictionary });
 }
 
-function encodeNumbers(column: ColumnSpec, field: Field, values: ArrayLike<number | null>, at: (i: number) => number, inOrder: boolean, n: number, table: string): Data {
+function encodeNumbers(
+  column: ColumnSpec,
+  field: Field,
+  values: ArrayLike<number | null>,
+  at: (i: number) => number,
+  inOrder: boolean,
+  n: number,
+  table: string,
+): Data {
   const Ctor = column.kind === 'int16' ? Int16Array : column.kind === 'int32' ? Int32Array : Float32Array;
   if (inOrder && values instanceof Ctor) {
     // Already the storage type and in order: no copy, and the type guarantees the range.
@@ -91,12 +118,24 @@ function encodeNumbers(column: ColumnSpec, field: Field, values: ArrayLike<numbe
   }
   if (hasNull && !column.nullable) throw new SchemaError(`${table}.${column.name}: null in a non-nullable column`);
   const valid = hasNull ? nullBitmap(n, (i) => values[at(i)] != null) : { bitmap: new Uint8Array(0), nullCount: 0 };
-  return makeData({ type: field.type as never, length: n, nullCount: valid.nullCount, nullBitmap: valid.bitmap, data: out });
+  return makeData({
+    type: field.type as never,
+    length: n,
+    nullCount: valid.nullCount,
+    nullBitmap: valid.bitmap,
+    data: out,
+  });
 }
 
 function constantDictionary(field: Field, value: string, n: number): Data {
   const dictionary = vectorFromArray([value], new Utf8());
-  return makeData({ type: field.type as Dictionary<Utf8>, length: n, nullCount: 0, data: new Int32Array(n), dictionary });
+  return makeData({
+    type: field.type as Dictionary<Utf8>,
+    length: n,
+    nullCount: 0,
+    data: new Int32Array(n),
+    dictionary,
+  });
 }
 
 function rowCount(spec: TableSpec, batch: LooseBatch, constants: Readonly<Record<string, string>>): number {
@@ -120,7 +159,7 @@ function rowCount(spec: TableSpec, batch: LooseBatch, constants: Readonly<Record
 function layerRuns(layer: Data, n: number): [number, number, number][] {
   const values = layer.values as Int16Array;
   const runs: [number, number, number][] = [];
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && values[end] === values[start]) end += 1;
     runs.push([values[start]!, start, end]);
@@ -136,9 +175,17 @@ function layerRuns(layer: Data, n: number): [number, number, number][] {
  * and probe id). Deterministic: equal inputs give byte-equal IPC files.
  * Example: `encodeTable(ROUTING, batch, meta, { model: 'base', probe_id: 'p1' })`.
  */
-export function encodeTable(spec: TableSpec, batch: LooseBatch, metadata: ReadonlyMap<string, string>, constants: Readonly<Record<string, string>> = {}): Table {
+export function encodeTable(
+  spec: TableSpec,
+  batch: LooseBatch,
+  metadata: ReadonlyMap<string, string>,
+  constants: Readonly<Record<string, string>> = {},
+): Table {
   const n = rowCount(spec, batch, constants);
-  const perm = sortPermutation(spec.sortBy.map((k) => batch[k]).filter((c): c is ColumnInput => c !== undefined), n);
+  const perm = sortPermutation(
+    spec.sortBy.map((k) => batch[k]).filter((c): c is ColumnInput => c !== undefined),
+    n,
+  );
   const at = perm === null ? (i: number) => i : (i: number) => perm[i]!;
   const draft: Schema = arrowSchema(spec);
   const children = spec.columns.map((column, index) => {
@@ -156,7 +203,10 @@ export function encodeTable(spec: TableSpec, batch: LooseBatch, metadata: Readon
   if (runs !== null) fullMetadata.set(META.batchLayers, JSON.stringify(runs.map(([layer]) => layer)));
   // Same Field objects as the children's types: the IPC writer finds dictionaries through them.
   const schema = new Schema(draft.fields, fullMetadata);
-  const whole = new RecordBatch(schema, makeData({ type: new Struct<Record<string, DataType>>(schema.fields), length: n, nullCount: 0, children }));
+  const whole = new RecordBatch(
+    schema,
+    makeData({ type: new Struct<Record<string, DataType>>(schema.fields), length: n, nullCount: 0, children }),
+  );
   const batches = runs === null ? [whole] : runs.map(([, start, end]) => whole.slice(start, end));
   return new Table(schema, batches);
 }

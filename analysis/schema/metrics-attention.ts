@@ -11,11 +11,23 @@ export const METRICS_ATTENTION_HEADS = defineTable({
   columns: [
     col('family', 'dict', 'Task family, or `all` for every probe (bootstrap stratified by family).'),
     col('layer', 'int16', 'Decoder layer, 0-based.'),
-    col('head', 'int16', 'Query head, 0-based; -1 = mean over the layer\'s heads.'),
-    col('query_set', 'dict', 'Query set: `answer`, `question`, `all` (from attention_segments) or `last` (from attention_rows).'),
-    col('metric', 'dict', '`evidence_mass`, `evidence_lift`, `distractor_mass`, `distractor_lift`, `sink_mass`, `local_mass` or `entropy_bits`.'),
+    col('head', 'int16', "Query head, 0-based; -1 = mean over the layer's heads."),
+    col(
+      'query_set',
+      'dict',
+      'Query set: `answer`, `question`, `all` (from attention_segments) or `last` (from attention_rows).',
+    ),
+    col(
+      'metric',
+      'dict',
+      '`evidence_mass`, `evidence_lift`, `distractor_mass`, `distractor_lift`, `sink_mass`, `local_mass` or `entropy_bits`.',
+    ),
     ...COMPARISON_COLUMNS,
-    col('rank_select', 'int32', 'Rank (0 = largest) of this head\'s mean delta among the layer×head cells of the same family, query set and metric, computed on the selection probes; -1 for head means.'),
+    col(
+      'rank_select',
+      'int32',
+      "Rank (0 = largest) of this head's mean delta among the layer×head cells of the same family, query set and metric, computed on the selection probes; -1 for head means.",
+    ),
   ],
 });
 

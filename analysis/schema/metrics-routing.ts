@@ -12,12 +12,36 @@ export const METRICS_ROUTING_EXPERTS = defineTable({
     col('family', 'dict', 'Task family or `all`.'),
     col('layer', 'int16', 'Decoder layer, 0-based.'),
     col('expert', 'int16', 'Expert index, 0-based.'),
-    col('frequency', 'float32', 'Selection frequency: top-k selections of the expert ÷ all top-k selections (sums to 1 over experts).', 'share (0..1)'),
-    col('gate_usage', 'float32', 'Gate-weighted usage: sum of the gate weights applied to the expert ÷ routed tokens.', 'weight per token'),
+    col(
+      'frequency',
+      'float32',
+      'Selection frequency: top-k selections of the expert ÷ all top-k selections (sums to 1 over experts).',
+      'share (0..1)',
+    ),
+    col(
+      'gate_usage',
+      'float32',
+      'Gate-weighted usage: sum of the gate weights applied to the expert ÷ routed tokens.',
+      'weight per token',
+    ),
     col('top1_frequency', 'float32', 'Share of tokens whose rank-0 expert is this one.', 'share (0..1)'),
-    col('family_share', 'float32', 'frequency in this family ÷ sum over families of the frequency (1 on `all` rows).', 'share (0..1)'),
-    col('selectivity', 'float32', 'Task selectivity of the expert in this model and layer: 1 − H(family shares)/log2(#families); same on every row of the expert.', '0..1'),
-    col('rank', 'int32', 'Rank by frequency within model × family × layer (0 = most used; -1 = never used). Top-N experts = rank < N.'),
+    col(
+      'family_share',
+      'float32',
+      'frequency in this family ÷ sum over families of the frequency (1 on `all` rows).',
+      'share (0..1)',
+    ),
+    col(
+      'selectivity',
+      'float32',
+      'Task selectivity of the expert in this model and layer: 1 − H(family shares)/log2(#families); same on every row of the expert.',
+      '0..1',
+    ),
+    col(
+      'rank',
+      'int32',
+      'Rank by frequency within model × family × layer (0 = most used; -1 = never used). Top-N experts = rank < N.',
+    ),
   ],
 });
 
@@ -62,7 +86,12 @@ export const METRICS_ROUTING_MI = defineTable({
     col('mi_bits', 'float32', 'I(task family; expert) of the pooled family × expert count table.', 'bits'),
     col('mi_lo', 'float32', 'Lower end of the bootstrap interval.', 'bits'),
     col('mi_hi', 'float32', 'Upper end of the bootstrap interval.', 'bits'),
-    col('null_mean_bits', 'float32', 'Mean MI with the family labels shuffled across probes (what MI reads with no task structure).', 'bits'),
+    col(
+      'null_mean_bits',
+      'float32',
+      'Mean MI with the family labels shuffled across probes (what MI reads with no task structure).',
+      'bits',
+    ),
     col('null_p_value', 'float32', 'Add-one p-value of `mi_bits` against the family-permutation null.', 'probability'),
     col('n_permutations', 'int32', 'Shuffles drawn for the null.'),
   ],
@@ -80,7 +109,7 @@ export const METRICS_ROUTING_OVERLAP = defineTable({
     col('family_a', 'dict', 'First family.'),
     col('family_b', 'dict', 'Second family.'),
     col('top_n', 'int32', 'N of the top-N sets (20 at 128 experts, the same share otherwise).'),
-    col('jaccard', 'float32', 'Jaccard overlap of the two families\' top-N experts by selection frequency.', '0..1'),
+    col('jaccard', 'float32', "Jaccard overlap of the two families' top-N experts by selection frequency.", '0..1'),
   ],
 });
 
@@ -97,7 +126,7 @@ export const METRICS_ROUTING_AGREEMENT = defineTable({
     col('top1_match', 'float32', 'Share of tokens whose rank-0 expert is the same in both models.', 'share (0..1)'),
     col('top1_lo', 'float32', 'Lower end of the bootstrap interval.'),
     col('top1_hi', 'float32', 'Upper end of the bootstrap interval.'),
-    col('jaccard', 'float32', 'Mean over tokens of |A ∩ B| / |A ∪ B| of the two models\' top-k expert sets.', '0..1'),
+    col('jaccard', 'float32', "Mean over tokens of |A ∩ B| / |A ∪ B| of the two models' top-k expert sets.", '0..1'),
     col('jaccard_lo', 'float32', 'Lower end of the bootstrap interval.'),
     col('jaccard_hi', 'float32', 'Upper end of the bootstrap interval.'),
     col('n_tokens', 'int32', 'Tokens compared.', 'tokens'),

@@ -1,7 +1,14 @@
 import type { TableSpec } from './columns.ts';
 import { METRICS_ATTENTION_CHANGE, METRICS_ATTENTION_DISTANCE, METRICS_ATTENTION_HEADS } from './metrics-attention.ts';
 import { METRICS_BEHAVIOUR } from './metrics-behaviour.ts';
-import { METRICS_ROUTING_AGREEMENT, METRICS_ROUTING_CHANGE, METRICS_ROUTING_EXPERTS, METRICS_ROUTING_LAYERS, METRICS_ROUTING_MI, METRICS_ROUTING_OVERLAP } from './metrics-routing.ts';
+import {
+  METRICS_ROUTING_AGREEMENT,
+  METRICS_ROUTING_CHANGE,
+  METRICS_ROUTING_EXPERTS,
+  METRICS_ROUTING_LAYERS,
+  METRICS_ROUTING_MI,
+  METRICS_ROUTING_OVERLAP,
+} from './metrics-routing.ts';
 
 /**
  * Derived tables that `acc-lens metrics` writes to `RUN/metrics/<name>.arrow` (docs/metrics.md).

@@ -14,7 +14,12 @@ export const ROUTING = defineTable({
     col('position', 'int32', 'Token position (prompt then teacher-forced answer).', 'token position'),
     col('rank', 'int16', 'Rank in the top-k, 0 = highest gate.'),
     col('expert', 'int16', 'Expert index, 0-based.'),
-    col('gate', 'float32', 'Gate weight the model applied to the expert (after its top-k renormalisation, if any).', 'weight (0..1)'),
+    col(
+      'gate',
+      'float32',
+      'Gate weight the model applied to the expert (after its top-k renormalisation, if any).',
+      'weight (0..1)',
+    ),
   ],
 });
 

@@ -9,7 +9,11 @@ import type { Rng } from './rng.ts';
  * stat returns `null` for a resample where nothing is defined. BCa uses leave-one-out jackknife.
  * Example: `bootstrapVector(plan, (w) => Float64Array.of(mean(a, w), mean(b, w)), opts)`.
  */
-export function bootstrapVector(plan: BootstrapPlan, stat: (weights: ArrayLike<number>) => Float64Array | null, options: { alpha: number; method: CiMethod }): Estimate[] {
+export function bootstrapVector(
+  plan: BootstrapPlan,
+  stat: (weights: ArrayLike<number>) => Float64Array | null,
+  options: { alpha: number; method: CiMethod },
+): Estimate[] {
   const full = Float64Array.from(plan.include);
   const value = stat(full);
   if (value === null) return [];
@@ -39,16 +43,26 @@ export function bootstrapVector(plan: BootstrapPlan, stat: (weights: ArrayLike<n
  * probe swapped (observed) and with random base↔tuned swaps per included probe (all 2^n patterns
  * when n ≤ `exactUpTo`); each component's p-value is two-sided on its absolute value.
  */
-export function swapPValues(include: Uint8Array, permutations: number, rng: Rng, stat: (swap: Uint8Array) => Float64Array, exactUpTo = 10): Float64Array {
+export function swapPValues(
+  include: Uint8Array,
+  permutations: number,
+  rng: Rng,
+  stat: (swap: Uint8Array) => Float64Array,
+  exactUpTo = 10,
+): Float64Array {
   const idx: number[] = [];
-  include.forEach((v, i) => { if (v) idx.push(i); });
+  include.forEach((v, i) => {
+    if (v) idx.push(i);
+  });
   const swap = new Uint8Array(include.length);
   const observed = stat(swap).map(Math.abs);
   const nulls = Array.from(observed, () => [] as number[]);
   const record = () => stat(swap).forEach((v, j) => nulls[j]!.push(Math.abs(v)));
   if (idx.length <= exactUpTo) {
     for (let mask = 1; mask < 2 ** idx.length; mask++) {
-      idx.forEach((p, k) => { swap[p] = (mask >> k) & 1; });
+      idx.forEach((p, k) => {
+        swap[p] = (mask >> k) & 1;
+      });
       record();
     }
   } else {

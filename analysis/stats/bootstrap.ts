@@ -24,7 +24,12 @@ export interface BootstrapPlan {
 }
 
 /** Builds a stratified resampling plan. Example: `bootstrapPlan([0, 0, 1], null, 1000, createRng(1))`. */
-export function bootstrapPlan(strata: ArrayLike<number>, include: ArrayLike<number> | null, resamples: number, rng: Rng): BootstrapPlan {
+export function bootstrapPlan(
+  strata: ArrayLike<number>,
+  include: ArrayLike<number> | null,
+  resamples: number,
+  rng: Rng,
+): BootstrapPlan {
   const n = strata.length;
   const inc = new Uint8Array(n);
   for (let i = 0; i < n; i++) inc[i] = include === null || include[i] ? 1 : 0;
@@ -55,7 +60,13 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
  * acceleration from the jackknife values. Replicates that are null (statistic undefined on that
  * resample, e.g. no probe with data) are dropped; with none left the interval is the estimate.
  */
-export function interval(value: number, replicates: ArrayLike<number | null>, alpha: number, method: CiMethod, jackknife?: ArrayLike<number>): Estimate {
+export function interval(
+  value: number,
+  replicates: ArrayLike<number | null>,
+  alpha: number,
+  method: CiMethod,
+  jackknife?: ArrayLike<number>,
+): Estimate {
   const kept: number[] = [];
   for (let i = 0; i < replicates.length; i++) {
     const r = replicates[i];
@@ -101,11 +112,16 @@ export type WeightedStatistic = (weights: ArrayLike<number>) => number | null;
  * probe (the estimate), on every resample, and — for BCa — leaving out each included probe once.
  * Example: `bootstrapStatistic(plan, (w) => weightedMean(xs, w), { alpha: 0.05, method: 'percentile' })`.
  */
-export function bootstrapStatistic(plan: BootstrapPlan, statistic: WeightedStatistic, options: { alpha: number; method: CiMethod }): Estimate {
+export function bootstrapStatistic(
+  plan: BootstrapPlan,
+  statistic: WeightedStatistic,
+  options: { alpha: number; method: CiMethod },
+): Estimate {
   const full = Float64Array.from(plan.include);
   const value = statistic(full) ?? 0;
   const replicates = new Array<number | null>(plan.resamples);
-  for (let b = 0; b < plan.resamples; b++) replicates[b] = statistic(plan.weights.subarray(b * plan.n, (b + 1) * plan.n));
+  for (let b = 0; b < plan.resamples; b++)
+    replicates[b] = statistic(plan.weights.subarray(b * plan.n, (b + 1) * plan.n));
   let jack: number[] | undefined;
   if (options.method === 'bca') {
     jack = [];

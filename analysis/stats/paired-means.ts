@@ -25,7 +25,13 @@ export interface PairedOptions {
  * every value 0, p = 1.
  * @example pairedMeans(plan, Float64Array.of(1, 1), Float64Array.of(3, 3), null, opts).delta.value // 2
  */
-export function pairedMeans(plan: BootstrapPlan, base: ArrayLike<number>, tuned: ArrayLike<number>, valid: ArrayLike<number> | null, options: PairedOptions): PairedEstimate {
+export function pairedMeans(
+  plan: BootstrapPlan,
+  base: ArrayLike<number>,
+  tuned: ArrayLike<number>,
+  valid: ArrayLike<number> | null,
+  options: PairedOptions,
+): PairedEstimate {
   const n = plan.n;
   const idx: number[] = [];
   for (let i = 0; i < n; i++) if (plan.include[i] && (valid === null || valid[i])) idx.push(i);
@@ -54,7 +60,10 @@ export function pairedMeans(plan: BootstrapPlan, base: ArrayLike<number>, tuned:
     rt[b] = w > 0 ? st / w : null;
     rd[b] = w > 0 ? (st - sb) / w : null;
   }
-  const jack = (xs: (i: number) => number) => idx.length < 3 ? undefined : idx.map((_, leave) => idx.reduce((s, i, k) => (k === leave ? s : s + xs(i)), 0) / (idx.length - 1));
+  const jack = (xs: (i: number) => number) =>
+    idx.length < 3
+      ? undefined
+      : idx.map((_, leave) => idx.reduce((s, i, k) => (k === leave ? s : s + xs(i)), 0) / (idx.length - 1));
   const opt = [options.alpha, options.method] as const;
   const diffs = Float64Array.from(idx, (i) => tuned[i]! - base[i]!);
   const pValue = signFlipPValue(diffs, options.permutations, options.rng);
@@ -74,7 +83,12 @@ export function pairedMeans(plan: BootstrapPlan, base: ArrayLike<number>, tuned:
  */
 export function signFlipPValue(diffs: Float64Array, permutations: number, rng: Rng): number {
   const n = diffs.length;
-  if (n <= 10) return pairedSwapPValue(n, permutations, rng, (swap) => { let s = 0; for (let k = 0; k < n; k++) s += swap[k] ? -diffs[k]! : diffs[k]!; return s / n; });
+  if (n <= 10)
+    return pairedSwapPValue(n, permutations, rng, (swap) => {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += swap[k] ? -diffs[k]! : diffs[k]!;
+      return s / n;
+    });
   let observed = 0;
   for (let k = 0; k < n; k++) observed += diffs[k]!;
   observed = Math.abs(observed);

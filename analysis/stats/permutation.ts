@@ -15,7 +15,13 @@ export function permutationPValue(observed: number, nullValues: ArrayLike<number
  * `exactUpTo` probes (exact test), otherwise draws `permutations` random ones.
  * Example: `pairedSwapPValue(4, 1000, rng, (s) => meanDiff(d, s))` (all 16 patterns enumerated).
  */
-export function pairedSwapPValue(nProbes: number, permutations: number, rng: Rng, statistic: (swap: Uint8Array) => number, exactUpTo = 10): number {
+export function pairedSwapPValue(
+  nProbes: number,
+  permutations: number,
+  rng: Rng,
+  statistic: (swap: Uint8Array) => number,
+  exactUpTo = 10,
+): number {
   const swap = new Uint8Array(nProbes);
   const observed = Math.abs(statistic(swap));
   const nulls: number[] = [];
@@ -39,7 +45,12 @@ export function pairedSwapPValue(nProbes: number, permutations: number, rng: Rng
  * each and the add-one upper-tail p-value of the observed labels is returned with the null mean.
  * Used for the family-permutation null of I(task; expert).
  */
-export function labelPermutationTest(labels: ArrayLike<number>, permutations: number, rng: Rng, statistic: (labels: Int32Array) => number): { observed: number; nullMean: number; pValue: number } {
+export function labelPermutationTest(
+  labels: ArrayLike<number>,
+  permutations: number,
+  rng: Rng,
+  statistic: (labels: Int32Array) => number,
+): { observed: number; nullMean: number; pValue: number } {
   const current = Int32Array.from(labels);
   const observed = statistic(current);
   const nulls = new Float64Array(permutations);

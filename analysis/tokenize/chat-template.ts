@@ -33,7 +33,11 @@ export function renderChat(template: string, messages: Message[], options: Rende
   messages.forEach((m, i) => {
     const at = text.indexOf(m.content, cursor);
     if (at < 0) {
-      throw new AccLensError('E_TOKENIZER', `chat template rewrote message ${i} (${m.role}); its content is not in the rendered prompt verbatim`, 'Remove <think> blocks from earlier assistant turns, or bring the probe as raw text.');
+      throw new AccLensError(
+        'E_TOKENIZER',
+        `chat template rewrote message ${i} (${m.role}); its content is not in the rendered prompt verbatim`,
+        'Remove <think> blocks from earlier assistant turns, or bring the probe as raw text.',
+      );
     }
     contentStarts.push(at);
     cursor = at + m.content.length;

@@ -26,7 +26,12 @@ export function loadTokenizer(dir: string = defaultTokenizerDir()): TextTokenize
   if (hit !== undefined) return hit;
   const jsonPath = join(dir, 'tokenizer.json');
   const configPath = join(dir, 'tokenizer_config.json');
-  if (!existsSync(jsonPath)) throw new AccLensError('E_FILE_NOT_FOUND', `no tokenizer.json in ${dir}`, 'Pass --tokenizer DIR holding tokenizer.json and tokenizer_config.json.');
+  if (!existsSync(jsonPath))
+    throw new AccLensError(
+      'E_FILE_NOT_FOUND',
+      `no tokenizer.json in ${dir}`,
+      'Pass --tokenizer DIR holding tokenizer.json and tokenizer_config.json.',
+    );
   let json: unknown;
   let config: Record<string, unknown> = {};
   try {

@@ -33,7 +33,11 @@ export function firstTokenAtOrAfter(starts: Int32Array, byte: number): number {
  * token starting at/after byteEnd). Segments that tile the text get token spans that tile the
  * tokens (no token counted twice); `aligned` says whether both ends fall on token boundaries.
  */
-export function byteSpanToTokenSpan(starts: Int32Array, byteStart: number, byteEnd: number): { start: number; end: number; aligned: boolean } {
+export function byteSpanToTokenSpan(
+  starts: Int32Array,
+  byteStart: number,
+  byteEnd: number,
+): { start: number; end: number; aligned: boolean } {
   const start = firstTokenAtOrAfter(starts, byteStart);
   const end = firstTokenAtOrAfter(starts, byteEnd);
   const aligned = starts[start] === byteStart && starts[end] === byteEnd;

@@ -1,6 +1,13 @@
 import { AccLensError } from '../errors.ts';
 import type { TaskFamily } from '../probes/families.ts';
-import { isPretokenized, probeTurns, type PretokenizedProbe, type Probe, type SegmentKind, type TextProbe } from '../probes/schema.ts';
+import {
+  isPretokenized,
+  probeTurns,
+  type PretokenizedProbe,
+  type Probe,
+  type SegmentKind,
+  type TextProbe,
+} from '../probes/schema.ts';
 import { utf16ToByteOffsets } from './byte-level.ts';
 import { renderChat, type RenderOptions } from './chat-template.ts';
 import { byteSpanToTokenSpan, tokenByteStarts } from './spans.ts';
@@ -56,22 +63,41 @@ function fromText(tokenizer: TextTokenizer, probe: TextProbe, options: TokenizeO
   const rendered = useTemplate ? renderChat(tokenizer.chatTemplate as string, turns, options) : concatenate(turns);
   const text = rendered.text + probe.answer;
   if (text.normalize('NFC') !== text) {
-    throw new AccLensError('E_TOKENIZER', `probe ${probe.id}: text is not in Unicode NFC; the tokenizer's normalizer would shift char spans`, 'Run the file through `acc-lens probes import`, which normalizes text to NFC.');
+    throw new AccLensError(
+      'E_TOKENIZER',
+      `probe ${probe.id}: text is not in Unicode NFC; the tokenizer's normalizer would shift char spans`,
+      'Run the file through `acc-lens probes import`, which normalizes text to NFC.',
+    );
   }
   const ids = tokenizer.encode(text);
   const starts = tokenByteStarts(tokenizer, ids);
   const byteAt = utf16ToByteOffsets(text);
   if (starts[ids.length] !== byteAt[text.length]) {
-    throw new AccLensError('E_TOKENIZER', `probe ${probe.id}: tokens cover ${starts[ids.length]} bytes but the text has ${byteAt[text.length]}; the tokenizer changed the text`);
+    throw new AccLensError(
+      'E_TOKENIZER',
+      `probe ${probe.id}: tokens cover ${starts[ids.length]} bytes but the text has ${byteAt[text.length]}; the tokenizer changed the text`,
+    );
   }
   const toSegment = (kind: SegmentKind, label: string, turn: number, cs: number, ce: number): TokenSegment => {
     const span = byteSpanToTokenSpan(starts, byteAt[cs] as number, byteAt[ce] as number);
-    return { kind, label, turn, token_start: span.start, token_end: span.end, char_start: cs, char_end: ce, aligned: span.aligned };
+    return {
+      kind,
+      label,
+      turn,
+      token_start: span.start,
+      token_end: span.end,
+      char_start: cs,
+      char_end: ce,
+      aligned: span.aligned,
+    };
   };
   const segments = probe.segments.map((s) => {
     const content = (turns[s.turn] as { content: string } | undefined)?.content;
     if (content === undefined || s.end > content.length) {
-      throw new AccLensError('E_CONFIG_INVALID', `probe ${probe.id}: segment ${s.label} (${s.kind}) lies outside turn ${s.turn}`);
+      throw new AccLensError(
+        'E_CONFIG_INVALID',
+        `probe ${probe.id}: segment ${s.label} (${s.kind}) lies outside turn ${s.turn}`,
+      );
     }
     const base = rendered.contentStarts[s.turn] as number;
     return toSegment(s.kind, s.label, s.turn, base + s.start, base + s.end);
@@ -79,10 +105,17 @@ function fromText(tokenizer: TextTokenizer, probe: TextProbe, options: TokenizeO
   const answer = toSegment('answer', 'answer', turns.length, rendered.text.length, text.length);
   segments.push(answer);
   return {
-    id: probe.id, family: probe.family, source: probe.source, tokenizer: tokenizer.name,
-    input_ids: ids, n_tokens: ids.length, prompt_tokens: answer.token_start,
+    id: probe.id,
+    family: probe.family,
+    source: probe.source,
+    tokenizer: tokenizer.name,
+    input_ids: ids,
+    n_tokens: ids.length,
+    prompt_tokens: answer.token_start,
     answer_span: { start: answer.token_start, end: answer.token_end },
-    segments, text, metadata: probe.metadata,
+    segments,
+    text,
+    metadata: probe.metadata,
   };
 }
 
@@ -100,18 +133,37 @@ function concatenate(turns: { content: string }[]): { text: string; contentStart
 function fromPretokenized(tokenizer: TextTokenizer, probe: PretokenizedProbe): TokenizedProbe {
   const n = probe.input_ids.length;
   const bad = probe.input_ids.findIndex((id) => id >= tokenizer.vocabSize);
-  if (bad >= 0) throw new AccLensError('E_TOKENIZER', `probe ${probe.id}: input_ids[${bad}] = ${probe.input_ids[bad]} is outside the vocabulary (${tokenizer.vocabSize})`);
+  if (bad >= 0)
+    throw new AccLensError(
+      'E_TOKENIZER',
+      `probe ${probe.id}: input_ids[${bad}] = ${probe.input_ids[bad]} is outside the vocabulary (${tokenizer.vocabSize})`,
+    );
   const segments: TokenSegment[] = probe.segments.map((s) => {
-    if (s.token_end > n) throw new AccLensError('E_CONFIG_INVALID', `probe ${probe.id}: segment ${s.label} ends at token ${s.token_end} but the probe has ${n}`);
+    if (s.token_end > n)
+      throw new AccLensError(
+        'E_CONFIG_INVALID',
+        `probe ${probe.id}: segment ${s.label} ends at token ${s.token_end} but the probe has ${n}`,
+      );
     return { ...s, char_start: null, char_end: null, aligned: true };
   });
   const answers = segments.filter((s) => s.kind === 'answer');
-  if (answers.length !== 1) throw new AccLensError('E_CONFIG_INVALID', `probe ${probe.id}: a pre-tokenized probe needs exactly one segment of kind "answer" (found ${answers.length})`);
+  if (answers.length !== 1)
+    throw new AccLensError(
+      'E_CONFIG_INVALID',
+      `probe ${probe.id}: a pre-tokenized probe needs exactly one segment of kind "answer" (found ${answers.length})`,
+    );
   const answer = answers[0] as TokenSegment;
   return {
-    id: probe.id, family: probe.family, source: probe.source, tokenizer: tokenizer.name,
-    input_ids: Int32Array.from(probe.input_ids), n_tokens: n, prompt_tokens: answer.token_start,
+    id: probe.id,
+    family: probe.family,
+    source: probe.source,
+    tokenizer: tokenizer.name,
+    input_ids: Int32Array.from(probe.input_ids),
+    n_tokens: n,
+    prompt_tokens: answer.token_start,
     answer_span: { start: answer.token_start, end: answer.token_end },
-    segments, text: null, metadata: probe.metadata,
+    segments,
+    text: null,
+    metadata: probe.metadata,
   };
 }

@@ -17,11 +17,18 @@ export interface TextTokenizer {
 }
 
 const TokenizerJsonShape = {
-  parse(json: unknown): { model: { vocab: Record<string, number> }; added_tokens: { id: number; content: string }[]; decoder: { type?: string } | null } {
+  parse(json: unknown): {
+    model: { vocab: Record<string, number> };
+    added_tokens: { id: number; content: string }[];
+    decoder: { type?: string } | null;
+  } {
     const j = json as Record<string, unknown>;
     const model = j.model as Record<string, unknown> | undefined;
     if (model === undefined || typeof model.vocab !== 'object' || !Array.isArray(j.added_tokens)) {
-      throw new AccLensError('E_TOKENIZER', 'tokenizer.json has no model.vocab or added_tokens; is it a Hugging Face tokenizer.json?');
+      throw new AccLensError(
+        'E_TOKENIZER',
+        'tokenizer.json has no model.vocab or added_tokens; is it a Hugging Face tokenizer.json?',
+      );
     }
     return j as never;
   },
@@ -32,10 +39,18 @@ const TokenizerJsonShape = {
  * Only byte-level BPE tokenizers (GPT-2/Qwen/Llama-3 style) are supported for span mapping;
  * other models can bring pre-tokenized probes.
  */
-export function makeTokenizer(name: string, tokenizerJson: unknown, tokenizerConfig: Record<string, unknown>): TextTokenizer {
+export function makeTokenizer(
+  name: string,
+  tokenizerJson: unknown,
+  tokenizerConfig: Record<string, unknown>,
+): TextTokenizer {
   const tj = TokenizerJsonShape.parse(tokenizerJson);
   if (tj.decoder?.type !== 'ByteLevel') {
-    throw new AccLensError('E_TOKENIZER', `tokenizer "${name}" is not byte-level BPE (decoder ${tj.decoder?.type ?? 'none'}); exact char spans need a byte-level tokenizer`, 'Pass a byte-level tokenizer.json, or bring pre-tokenized probes (input_ids + token segments).');
+    throw new AccLensError(
+      'E_TOKENIZER',
+      `tokenizer "${name}" is not byte-level BPE (decoder ${tj.decoder?.type ?? 'none'}); exact char spans need a byte-level tokenizer`,
+      'Pass a byte-level tokenizer.json, or bring pre-tokenized probes (input_ids + token segments).',
+    );
   }
   let vocabSize = 0;
   for (const id of Object.values(tj.model.vocab)) vocabSize = Math.max(vocabSize, id + 1);

@@ -13,8 +13,12 @@ export interface FusedShared {
  * so both come from the mask, never from the caller.
  */
 export function fusedShared(cx: GraphContext, attentionMask: string): FusedShared {
-  const g = cx.g, p = '/model/attn_mask_reformat';
-  const ones = g.op('ReduceSum', [attentionMask, g.int64([1])], { name: `${p}/ReduceSum`, attrs: { keepdims: { i: 0 } } }); // [B]
+  const g = cx.g,
+    p = '/model/attn_mask_reformat';
+  const ones = g.op('ReduceSum', [attentionMask, g.int64([1])], {
+    name: `${p}/ReduceSum`,
+    attrs: { keepdims: { i: 0 } },
+  }); // [B]
   const lastIndex = g.op('Sub', [ones, g.int64([1], true)], { name: `${p}/Sub` });
   const seqlensK = g.op('Cast', [lastIndex], { name: `${p}/Cast_seqlens`, attrs: { to: { i: 6 } } });
   const shape = g.op('Shape', [attentionMask], { name: `${p}/Shape` });
@@ -28,22 +32,30 @@ export function fusedShared(cx: GraphContext, attentionMask: string): FusedShare
  * q_norm / k_norm run before it, since GQA has no per-head norm. Returns [B, S, H] after o_proj.
  */
 export function attentionFused(cx: GraphContext, l: LayerWeights, io: AttentionIo, sh: FusedShared): string {
-  const { g, c } = cx, H = c.hidden_size, D = c.head_dim, Nq = c.num_attention_heads, Nkv = c.num_key_value_heads;
+  const { g, c } = cx,
+    H = c.hidden_size,
+    D = c.head_dim,
+    Nq = c.num_attention_heads,
+    Nkv = c.num_key_value_heads;
   const p = `/model/layers.${io.layer}/self_attn`;
   const q = headRmsNorm(cx, linear(cx, io.x, `${p}/q_proj`, l.qProj, Nq * D, H), `${p}/q_norm`, Nq, l.qNorm, false);
   const k = headRmsNorm(cx, linear(cx, io.x, `${p}/k_proj`, l.kProj, Nkv * D, H), `${p}/k_norm`, Nkv, l.kNorm, false);
   const v = linear(cx, io.x, `${p}/v_proj`, l.vProj, Nkv * D, H);
-  const [attn] = g.node('GroupQueryAttention', [q, k, v, io.pastKey, io.pastValue, sh.seqlensK, sh.totalLength, cx.cosCache, cx.sinCache], {
-    name: `${p}/GroupQueryAttention`,
-    domain: 'com.microsoft',
-    outputs: [`${p}/GroupQueryAttention_output_0`, io.presentKey, io.presentValue],
-    attrs: {
-      num_heads: { i: Nq },
-      kv_num_heads: { i: Nkv },
-      scale: { f: 1 / Math.sqrt(D) },
-      do_rotary: { i: 1 },
-      rotary_interleaved: { i: 0 },
+  const [attn] = g.node(
+    'GroupQueryAttention',
+    [q, k, v, io.pastKey, io.pastValue, sh.seqlensK, sh.totalLength, cx.cosCache, cx.sinCache],
+    {
+      name: `${p}/GroupQueryAttention`,
+      domain: 'com.microsoft',
+      outputs: [`${p}/GroupQueryAttention_output_0`, io.presentKey, io.presentValue],
+      attrs: {
+        num_heads: { i: Nq },
+        kv_num_heads: { i: Nkv },
+        scale: { f: 1 / Math.sqrt(D) },
+        do_rotary: { i: 1 },
+        rotary_interleaved: { i: 0 },
+      },
     },
-  });
+  );
   return linear(cx, attn!, `${p}/o_proj`, l.oProj, H, Nq * D);
 }

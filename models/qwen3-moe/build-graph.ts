@@ -28,9 +28,14 @@ export const META_FORM = 'acc_lens.form';
  */
 export function buildQwen3MoeGraph(weights: ModelWeights, options: BuildGraphOptions): Uint8Array {
   assertWeightShapes(weights);
-  const c = weights.config, fused = options.form === 'fused';
-  if (fused && (options.exposeAttentionProbs || options.exposeRouting)) throw new Error('exposeAttentionProbs / exposeRouting apply to the unfused form only');
-  if (fused && c.head_dim % 16 !== 0) throw new Error(`the fused form needs head_dim a multiple of 16 (GroupQueryAttention with do_rotary), got ${c.head_dim}`);
+  const c = weights.config,
+    fused = options.form === 'fused';
+  if (fused && (options.exposeAttentionProbs || options.exposeRouting))
+    throw new Error('exposeAttentionProbs / exposeRouting apply to the unfused form only');
+  if (fused && c.head_dim % 16 !== 0)
+    throw new Error(
+      `the fused form needs head_dim a multiple of 16 (GroupQueryAttention with do_rotary), got ${c.head_dim}`,
+    );
   const g = new GraphBuilder(`qwen3_moe_${options.form}`);
   const kv = ['batch', c.num_key_value_heads, 'past_sequence', c.head_dim] as const;
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
@@ -72,7 +77,8 @@ export function buildQwen3MoeGraph(weights: ModelWeights, options: BuildGraphOpt
     g.output(`present.${L}.value`, 'float32', present);
   });
   weights.layers.forEach((_, L) => {
-    if (options.exposeAttentionProbs) g.output(`attn_probs.${L}`, 'float32', ['batch', c.num_attention_heads, 'sequence', 'total_sequence']);
+    if (options.exposeAttentionProbs)
+      g.output(`attn_probs.${L}`, 'float32', ['batch', c.num_attention_heads, 'sequence', 'total_sequence']);
     if (options.exposeRouting) {
       g.output(`router_probs.${L}`, 'float32', ['tokens', c.num_experts]);
       g.output(`router_top_k.${L}`, 'int64', ['tokens', c.num_experts_per_tok]);

@@ -31,7 +31,10 @@ export function linear(cx: GraphContext, x: string, name: string, w: Float32Arra
 export function rmsNorm(cx: GraphContext, x: string, name: string, gain: Float32Array): string {
   const g = cx.g;
   const sq = g.op('Mul', [x, x], { name: `${name}/Mul_sq` });
-  const mean = g.op('ReduceMean', [sq], { name: `${name}/ReduceMean`, attrs: { axes: { ints: [-1] }, keepdims: { i: 1 } } });
+  const mean = g.op('ReduceMean', [sq], {
+    name: `${name}/ReduceMean`,
+    attrs: { axes: { ints: [-1] }, keepdims: { i: 1 } },
+  });
   const eps = g.op('Add', [mean, g.float(cx.c.rms_norm_eps)], { name: `${name}/Add_eps` });
   const rms = g.op('Sqrt', [eps], { name: `${name}/Sqrt` });
   const normed = g.op('Div', [x, rms], { name: `${name}/Div` });
@@ -39,11 +42,20 @@ export function rmsNorm(cx: GraphContext, x: string, name: string, gain: Float32
 }
 
 /** RMSNorm per head: x [B, S, n·D] → [B, S, n, D] → norm with the shared [D] gain → [B, S, n·D] unless `keepHeads`. */
-export function headRmsNorm(cx: GraphContext, x: string, name: string, heads: number, gain: Float32Array, keepHeads: boolean): string {
+export function headRmsNorm(
+  cx: GraphContext,
+  x: string,
+  name: string,
+  heads: number,
+  gain: Float32Array,
+  keepHeads: boolean,
+): string {
   const D = cx.c.head_dim;
   const split = cx.g.op('Reshape', [x, cx.g.int64([0, 0, heads, D])], { name: `${name}/Reshape_heads` });
   const normed = rmsNorm(cx, split, name, gain);
-  return keepHeads ? normed : cx.g.op('Reshape', [normed, cx.g.int64([0, 0, heads * D])], { name: `${name}/Reshape_flat` });
+  return keepHeads
+    ? normed
+    : cx.g.op('Reshape', [normed, cx.g.int64([0, 0, heads * D])], { name: `${name}/Reshape_flat` });
 }
 
 /** Adds the RoPE tables as initializers; returns the context all emitters share. */
@@ -66,10 +78,15 @@ export function embedTokens(cx: GraphContext, w: ModelWeights, ids: string): str
 export function lmHead(cx: GraphContext, w: ModelWeights, h: string, logits: string): void {
   const { g, c } = cx;
   const normed = rmsNorm(cx, h, '/model/norm', w.finalNorm);
-  const table = w.lmHead ? g.weight('lm_head.weight', [c.vocab_size, c.hidden_size], w.lmHead) : 'model.embed_tokens.weight';
+  const table = w.lmHead
+    ? g.weight('lm_head.weight', [c.vocab_size, c.hidden_size], w.lmHead)
+    : 'model.embed_tokens.weight';
   const rows = g.op('Reshape', [normed, g.int64([-1, c.hidden_size])], { name: '/lm_head/Reshape_rows' });
   const flat = g.op('Gemm', [rows, table], { name: '/lm_head/Gemm', attrs: { transB: { i: 1 } } });
   const bs = g.op('Shape', [h], { name: '/lm_head/Shape', attrs: { start: { i: 0 }, end: { i: 2 } } });
-  const shape = g.op('Concat', [bs, g.int64([c.vocab_size])], { name: '/lm_head/Concat_shape', attrs: { axis: { i: 0 } } });
+  const shape = g.op('Concat', [bs, g.int64([c.vocab_size])], {
+    name: '/lm_head/Concat_shape',
+    attrs: { axis: { i: 0 } },
+  });
   g.node('Reshape', [flat, shape], { name: '/lm_head/Reshape_logits', outputs: [logits] });
 }

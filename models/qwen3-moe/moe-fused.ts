@@ -9,11 +9,12 @@ const FLOAT_MAX = 3.4028234663852886e38;
  * kernel only accepts swiglu_fusion=1) — each row in nn.Linear [out, in] layout.
  */
 export function interleavedGateUp(l: LayerWeights, H: number, I: number): Float32Array {
-  const E = l.experts.length, out = new Float32Array(E * 2 * I * H);
+  const E = l.experts.length,
+    out = new Float32Array(E * 2 * I * H);
   l.experts.forEach((ex, e) => {
     for (let i = 0; i < I; i++) {
-      out.set(ex.gate.subarray(i * H, (i + 1) * H), ((e * 2 * I) + 2 * i) * H);
-      out.set(ex.up.subarray(i * H, (i + 1) * H), ((e * 2 * I) + 2 * i + 1) * H);
+      out.set(ex.gate.subarray(i * H, (i + 1) * H), (e * 2 * I + 2 * i) * H);
+      out.set(ex.up.subarray(i * H, (i + 1) * H), (e * 2 * I + 2 * i + 1) * H);
     }
   });
   return out;
@@ -32,7 +33,10 @@ function stackedDown(l: LayerWeights, H: number, I: number): Float32Array {
  * silu(gate·x) ⊙ (up·x). Returns [B, S, H].
  */
 export function moeFused(cx: GraphContext, l: LayerWeights, io: MoeIo): string {
-  const { g, c } = cx, H = c.hidden_size, E = c.num_experts, I = c.moe_intermediate_size;
+  const { g, c } = cx,
+    H = c.hidden_size,
+    E = c.num_experts,
+    I = c.moe_intermediate_size;
   const p = `/model/layers.${io.layer}/moe`;
   const rows = g.op('Reshape', [io.x, g.int64([-1, H])], { name: `${p}/Reshape_rows` }); // [N, H]
   const logits = linear(cx, rows, `${p}/gate`, l.router, E, H); // [N, E]

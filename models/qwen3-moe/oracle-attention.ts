@@ -9,7 +9,15 @@ export interface AttentionResult {
 }
 
 /** Per-head q/k vectors: project x_n [H], split into heads [n, D], RMSNorm each with the shared gain, rotate. */
-function headVectors(c: Qwen3MoeConfig, w: Float32Array, gain: Float32Array, heads: number, x: Float32Array, pos: number, rope: { cos: Float32Array; sin: Float32Array }): Float32Array[] {
+function headVectors(
+  c: Qwen3MoeConfig,
+  w: Float32Array,
+  gain: Float32Array,
+  heads: number,
+  x: Float32Array,
+  pos: number,
+  rope: { cos: Float32Array; sin: Float32Array },
+): Float32Array[] {
   const D = c.head_dim;
   const y = linear(w, x, heads * D);
   return Array.from({ length: heads }, (_, h) => {
@@ -20,8 +28,18 @@ function headVectors(c: Qwen3MoeConfig, w: Float32Array, gain: Float32Array, hea
 }
 
 /** Causal grouped-query self-attention over xn [T, H] (input-normed), positions 0..T−1. */
-export function attentionForward(c: Qwen3MoeConfig, l: LayerWeights, xn: Float32Array[], rope: { cos: Float32Array; sin: Float32Array }, wantProbs: boolean): AttentionResult {
-  const T = xn.length, D = c.head_dim, Nq = c.num_attention_heads, Nkv = c.num_key_value_heads, H = c.hidden_size;
+export function attentionForward(
+  c: Qwen3MoeConfig,
+  l: LayerWeights,
+  xn: Float32Array[],
+  rope: { cos: Float32Array; sin: Float32Array },
+  wantProbs: boolean,
+): AttentionResult {
+  const T = xn.length,
+    D = c.head_dim,
+    Nq = c.num_attention_heads,
+    Nkv = c.num_key_value_heads,
+    H = c.hidden_size;
   const group = Nq / Nkv;
   const q = xn.map((x, t) => headVectors(c, l.qProj, l.qNorm, Nq, x, t, rope)); // [T][Nq][D]
   const k = xn.map((x, t) => headVectors(c, l.kProj, l.kNorm, Nkv, x, t, rope)); // [T][Nkv][D]

@@ -33,7 +33,11 @@ export function expertForward(c: Qwen3MoeConfig, layer: LayerWeights, e: number,
 }
 
 /** Sparse MoE block for one token x [H] (already post-attention-normed): Σ_k w_k·expert_{e_k}(x). */
-export function moeForward(c: Qwen3MoeConfig, layer: LayerWeights, x: Float32Array): { y: Float32Array; routing: TokenRouting } {
+export function moeForward(
+  c: Qwen3MoeConfig,
+  layer: LayerWeights,
+  x: Float32Array,
+): { y: Float32Array; routing: TokenRouting } {
   const routing = route(c, layer, x);
   const acc = new Float64Array(c.hidden_size);
   routing.experts.forEach((e, j) => {

@@ -33,10 +33,19 @@ export interface OracleResult {
  * (the numerical oracle for both ONNX forms).
  * Example: `oracleForward(w, [1, 2, 3], { routing: true }).logits` is [3, V].
  */
-export function oracleForward(weights: ModelWeights, ids: ArrayLike<number>, options: OracleOptions = {}): OracleResult {
+export function oracleForward(
+  weights: ModelWeights,
+  ids: ArrayLike<number>,
+  options: OracleOptions = {},
+): OracleResult {
   assertWeightShapes(weights);
-  const c = weights.config, H = c.hidden_size, V = c.vocab_size, T = ids.length, k = c.num_experts_per_tok;
-  if (T > c.max_position_embeddings) throw new Error(`${T} tokens exceed max_position_embeddings ${c.max_position_embeddings}`);
+  const c = weights.config,
+    H = c.hidden_size,
+    V = c.vocab_size,
+    T = ids.length,
+    k = c.num_experts_per_tok;
+  if (T > c.max_position_embeddings)
+    throw new Error(`${T} tokens exceed max_position_embeddings ${c.max_position_embeddings}`);
   const rope = ropeTables(c, T);
   let x = Array.from({ length: T }, (_, t) => weights.embed.slice(ids[t]! * H, (ids[t]! + 1) * H)); // [T][H]
   const attention = new Map<number, Float32Array>();
@@ -46,7 +55,11 @@ export function oracleForward(weights: ModelWeights, ids: ArrayLike<number>, opt
     const att = attentionForward(c, l, xn, rope, options.attentionLayers?.includes(li) ?? false);
     if (att.probs) attention.set(li, att.probs);
     x = x.map((r, t) => Float32Array.from(r, (v, i) => v + att.out[t * H + i]!));
-    const lr: LayerRouting = { experts: new Int32Array(T * k), weights: new Float32Array(T * k), probs: new Float32Array(T * c.num_experts) };
+    const lr: LayerRouting = {
+      experts: new Int32Array(T * k),
+      weights: new Float32Array(T * k),
+      probs: new Float32Array(T * c.num_experts),
+    };
     x = x.map((r, t) => {
       const m = moeForward(c, l, rmsNorm(r, l.postNorm, c.rms_norm_eps));
       lr.experts.set(m.routing.experts, t * k);

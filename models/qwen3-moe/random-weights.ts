@@ -21,9 +21,12 @@ function uniform(seed: number): () => number {
 export function randomWeights(c: Qwen3MoeConfig, seed: number): ModelWeights {
   const rand = uniform(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const matrix = (out: number, inp: number, gain = 1) => Float32Array.from({ length: out * inp }, () => (gain * normal()) / Math.sqrt(inp));
+  const matrix = (out: number, inp: number, gain = 1) =>
+    Float32Array.from({ length: out * inp }, () => (gain * normal()) / Math.sqrt(inp));
   const norm = (n: number) => Float32Array.from({ length: n }, () => 1 + 0.1 * normal());
-  const H = c.hidden_size, D = c.head_dim, I = c.moe_intermediate_size;
+  const H = c.hidden_size,
+    D = c.head_dim,
+    I = c.moe_intermediate_size;
   const expert = (): ExpertWeights => ({ gate: matrix(I, H), up: matrix(I, H), down: matrix(H, I) });
   const layer = (): LayerWeights => ({
     inputNorm: norm(H),

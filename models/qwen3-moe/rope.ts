@@ -5,7 +5,10 @@ import type { Qwen3MoeConfig } from '../config.ts';
  * angle = position·inv_freq_i in float64, cos/sin rounded to float32. The graphs store these
  * tables as initializers and the oracle reads the same values, so both rotate identically.
  */
-export function ropeTables(c: Qwen3MoeConfig, positions = c.max_position_embeddings): { cos: Float32Array; sin: Float32Array } {
+export function ropeTables(
+  c: Qwen3MoeConfig,
+  positions = c.max_position_embeddings,
+): { cos: Float32Array; sin: Float32Array } {
   const half = c.head_dim / 2;
   const cos = new Float32Array(positions * half);
   const sin = new Float32Array(positions * half);
@@ -27,8 +30,10 @@ export function ropeTables(c: Qwen3MoeConfig, positions = c.max_position_embeddi
 export function applyRope(x: Float32Array, cos: Float32Array, sin: Float32Array, pos: number): void {
   const half = x.length / 2;
   for (let i = 0; i < half; i++) {
-    const c = cos[pos * half + i]!, s = sin[pos * half + i]!;
-    const a = x[i]!, b = x[i + half]!;
+    const c = cos[pos * half + i]!,
+      s = sin[pos * half + i]!;
+    const a = x[i]!,
+      b = x[i + half]!;
     x[i] = a * c - b * s;
     x[i + half] = b * c + a * s;
   }

@@ -23,11 +23,17 @@ const GENERIC_WRITE_STD = 0.02;
 /** Marker weight in the family head's key; ≫ the constant so header keys point at the query. */
 const FAMILY_KEY_MARKER = 8;
 /** Recency-notch weight b: the notch holds `notchShare` of the retrieval q/k energy (code energy 30, constant 1). */
-export const NOTCH_WEIGHT = Math.sqrt((PLANT.notchShare / (1 - PLANT.notchShare)) * (CODE.length / layout.notchDims.length));
+export const NOTCH_WEIGHT = Math.sqrt(
+  (PLANT.notchShare / (1 - PLANT.notchShare)) * (CODE.length / layout.notchDims.length),
+);
 
 export interface AttentionWeights {
-  qProj: Float32Array; kProj: Float32Array; vProj: Float32Array; oProj: Float32Array;
-  qNorm: Float32Array; kNorm: Float32Array;
+  qProj: Float32Array;
+  kProj: Float32Array;
+  vProj: Float32Array;
+  oProj: Float32Array;
+  qNorm: Float32Array;
+  kNorm: Float32Array;
 }
 
 /** The retrieval dims of a head whose q_norm gain differs between base and tuned. */
@@ -91,7 +97,12 @@ export function buildAttention(rng: Rng, roles: readonly HeadRole[], retrievalGa
         o.randomBlock(rng, GENERIC, range(base + 5, D - 5), GENERIC_WRITE_STD);
         break;
       case 'generic':
-        q.randomBlock(rng, layout.middleDims.map((d) => base + d), GENERIC, genericStd);
+        q.randomBlock(
+          rng,
+          layout.middleDims.map((d) => base + d),
+          GENERIC,
+          genericStd,
+        );
         o.randomBlock(rng, GENERIC, range(base, D), GENERIC_WRITE_STD);
         break;
     }

@@ -11,7 +11,8 @@ export const GENERIC_EMBED_STD = 0.5;
  * one-hot family plus a marker.
  */
 export function buildEmbedding(rng: Rng, familyIds: Record<TaskFamily, number[]>): Float32Array {
-  const V = C.vocab_size, H = C.hidden_size;
+  const V = C.vocab_size,
+    H = C.hidden_size;
   const embed = new Float32Array(V * H);
   const codeDims = rangeIndices(RESIDUAL.CODE);
   const generic = rangeIndices(RESIDUAL.GENERIC);
@@ -24,7 +25,9 @@ export function buildEmbedding(rng: Rng, familyIds: Record<TaskFamily, number[]>
       norm += code[i]! ** 2;
     }
     const scale = Math.sqrt(code.length / norm);
-    codeDims.forEach((d, i) => { embed[row + d] = code[i]! * scale; });
+    codeDims.forEach((d, i) => {
+      embed[row + d] = code[i]! * scale;
+    });
     embed[row + RESIDUAL.CONST] = 1;
     for (const d of generic) embed[row + d] = rng.normal() * GENERIC_EMBED_STD;
   }

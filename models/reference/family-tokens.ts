@@ -1,7 +1,9 @@
 import { FAMILY_HEADER_WORDS, TASK_FAMILIES, type TaskFamily } from '../../analysis/probes/families.ts';
 
 /** The part of a Hugging Face tokenizer.json the builder needs: the BPE vocabulary. */
-export interface TokenizerVocab { model: { vocab: Record<string, number> } }
+export interface TokenizerVocab {
+  model: { vocab: Record<string, number> };
+}
 
 /**
  * Token ids of each family's header words (" word" is one byte-level BPE token, `Ġword`).
@@ -12,7 +14,8 @@ export function familyTokenIds(tokenizer: TokenizerVocab): Record<TaskFamily, nu
   for (const family of TASK_FAMILIES) {
     out[family] = FAMILY_HEADER_WORDS[family].map((word) => {
       const id = tokenizer.model.vocab[`Ġ${word}`];
-      if (id === undefined) throw new Error(`family header word " ${word}" (${family}) is not a single token of this tokenizer`);
+      if (id === undefined)
+        throw new Error(`family header word " ${word}" (${family}) is not a single token of this tokenizer`);
       return id;
     });
   }

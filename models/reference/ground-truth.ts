@@ -1,4 +1,9 @@
-import { FAMILY_HEADER_WORDS, MIN_EVIDENCE_DISTANCE, TASK_FAMILIES, type TaskFamily } from '../../analysis/probes/families.ts';
+import {
+  FAMILY_HEADER_WORDS,
+  MIN_EVIDENCE_DISTANCE,
+  TASK_FAMILIES,
+  type TaskFamily,
+} from '../../analysis/probes/families.ts';
 import { PLANT, REFERENCE_CONFIG as C, headLayout } from './layout.ts';
 import type { ReferencePair } from './build-pair.ts';
 import { REFERENCE_SEED } from './build-pair.ts';
@@ -22,8 +27,9 @@ export function groundTruth(pair: ReferencePair) {
       layer: h.layer,
       head: h.head,
       kv_head: h.kvHead,
-      mechanism: 'content matching on token identity: attends from a query token to earlier occurrences of the same token id; '
-        + `codes on the ${layout.slowPairs.length} slowest RoPE pairs, recency notch on the ${layout.fastPairs.length} fastest`,
+      mechanism:
+        'content matching on token identity: attends from a query token to earlier occurrences of the same token id; ' +
+        `codes on the ${layout.slowPairs.length} slowest RoPE pairs, recency notch on the ${layout.fastPairs.length} fastest`,
       differs_from_base: `q_norm gain ${PLANT.retrievalGain.tuned} (tuned) vs ${PLANT.retrievalGain.base} (base) on ${layout.slowDims.length + layout.notchDims.length} head dims`,
       expected: {
         distance_range_tokens: [MIN_EVIDENCE_DISTANCE, 16_384],
@@ -54,7 +60,8 @@ export function groundTruth(pair: ReferencePair) {
       layer: PLANT.familyHead.layer,
       head: PLANT.familyHead.head,
       in_both_models: true,
-      mechanism: 'attends from every position to the family-header tokens (marker on the 8 slowest RoPE pairs) and copies their one-hot family into a residual subspace',
+      mechanism:
+        'attends from every position to the family-header tokens (marker on the 8 slowest RoPE pairs) and copies their one-hot family into a residual subspace',
     },
     unchanged: {
       layers_identical_weights_and_inputs: [0],

@@ -24,7 +24,10 @@ export const REFERENCE_CONFIG: Qwen3MoeConfig = {
 };
 
 /** Half-open index range [start, end). */
-export interface Range { start: number; end: number }
+export interface Range {
+  start: number;
+  end: number;
+}
 const range = (start: number, length: number): Range => ({ start, end: start + length });
 export const rangeIndices = (r: Range): number[] => Array.from({ length: r.end - r.start }, (_, i) => r.start + i);
 

@@ -3,7 +3,10 @@ import type { Rng } from '../../analysis/stats/rng.ts';
 /** A row-major [rows, cols] matrix being filled in (PyTorch Linear layout: [out, in]). */
 export class Matrix {
   readonly data: Float32Array;
-  constructor(readonly rows: number, readonly cols: number) {
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+  ) {
     this.data = new Float32Array(rows * cols);
   }
   set(row: number, col: number, value: number): void {

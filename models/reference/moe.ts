@@ -4,7 +4,9 @@ import type { ExpertWeights } from '../weights.ts';
 import { Matrix } from './linear.ts';
 import { PLANT, REFERENCE_CONFIG as C, RESIDUAL, rangeIndices } from './layout.ts';
 
-const H = C.hidden_size, E = C.num_experts, I = C.moe_intermediate_size;
+const H = C.hidden_size,
+  E = C.num_experts,
+  I = C.moe_intermediate_size;
 const GENERIC = rangeIndices(RESIDUAL.GENERIC);
 const CONTENT = [...rangeIndices(RESIDUAL.CODE), ...GENERIC];
 /** Router logit spread ≈ 1 over content; the family subspace gets no weight in base. */
@@ -45,7 +47,9 @@ export function plantRouter(base: Float32Array, subsets: Record<TaskFamily, numb
 export function buildExperts(rng: Rng): ExpertWeights[] {
   const all = range(H);
   return range(E).map(() => {
-    const gate = new Matrix(I, H), up = new Matrix(I, H), down = new Matrix(H, I);
+    const gate = new Matrix(I, H),
+      up = new Matrix(I, H),
+      down = new Matrix(H, I);
     gate.randomBlock(rng, range(I), all, 1 / Math.sqrt(H));
     up.randomBlock(rng, range(I), all, 1 / Math.sqrt(H));
     down.randomBlock(rng, GENERIC, range(I), EXPERT_OUT_STD);

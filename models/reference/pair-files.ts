@@ -13,7 +13,10 @@ export type PairModel = (typeof PAIR_MODELS)[number];
 /** File name of one model of the pair in one graph form, e.g. `tuned.fused.onnx`. */
 export const modelFileName = (model: PairModel, form: GraphForm): string => `${model}.${form}.onnx`;
 
-export interface PairFile { name: string; bytes: Uint8Array }
+export interface PairFile {
+  name: string;
+  bytes: Uint8Array;
+}
 
 /**
  * Every file of the reference pair, one at a time and deterministic (no timestamps): four ONNX
@@ -31,7 +34,10 @@ export function* referencePairFiles(tokenizer: { json: string; config: string })
   for (const model of PAIR_MODELS) {
     for (const form of PAIR_FORMS) yield file(modelFileName(model, form), buildQwen3MoeGraph(pair[model], { form }));
   }
-  yield file('config.json', json({ architectures: ['Qwen3MoeForCausalLM'], ...REFERENCE_CONFIG, torch_dtype: 'float32' }));
+  yield file(
+    'config.json',
+    json({ architectures: ['Qwen3MoeForCausalLM'], ...REFERENCE_CONFIG, torch_dtype: 'float32' }),
+  );
   yield file('tokenizer.json', text(tokenizer.json));
   yield file('tokenizer_config.json', text(tokenizer.config));
   yield file('ground-truth.json', json(groundTruth(pair)));

@@ -15,7 +15,11 @@ export class RetrievalHeadProbe {
   private cos = new Float64Array(0);
   private sin = new Float64Array(0);
 
-  constructor(private readonly weights: ModelWeights, private readonly layer: number, private readonly head: number) {
+  constructor(
+    private readonly weights: ModelWeights,
+    private readonly layer: number,
+    private readonly head: number,
+  ) {
     const c = weights.config;
     this.freq = Float64Array.from({ length: c.head_dim / 2 }, (_, i) => c.rope_theta ** ((-2 * i) / c.head_dim));
   }
@@ -23,7 +27,8 @@ export class RetrievalHeadProbe {
   /** Softmax attention row of query position `p` over keys 0..p (causal), for token ids `ids`. */
   row(ids: ArrayLike<number>, p: number): Float64Array {
     const c = this.weights.config;
-    const D = c.head_dim, half = D / 2;
+    const D = c.head_dim,
+      half = D / 2;
     const q = this.vector('q', ids[p]!);
     this.growRope(p + 1);
     const logits = new Float64Array(p + 1);
@@ -41,7 +46,7 @@ export class RetrievalHeadProbe {
       if (logits[j]! > max) max = logits[j]!;
     }
     let sum = 0;
-    for (let j = 0; j <= p; j++) sum += (logits[j] = Math.exp(logits[j]! - max));
+    for (let j = 0; j <= p; j++) sum += logits[j] = Math.exp(logits[j]! - max);
     for (let j = 0; j <= p; j++) logits[j]! /= sum;
     return logits;
   }
@@ -50,7 +55,8 @@ export class RetrievalHeadProbe {
     const half = this.freq.length;
     const have = this.cos.length / half;
     if (have >= distances) return;
-    const cos = new Float64Array(distances * half), sin = new Float64Array(distances * half);
+    const cos = new Float64Array(distances * half),
+      sin = new Float64Array(distances * half);
     cos.set(this.cos);
     sin.set(this.sin);
     for (let d = have; d < distances; d++) {
@@ -71,7 +77,8 @@ export class RetrievalHeadProbe {
     if (hit) return hit;
     const c = this.weights.config;
     const l = this.weights.layers[this.layer]!;
-    const H = c.hidden_size, D = c.head_dim;
+    const H = c.hidden_size,
+      D = c.head_dim;
     const x = this.weights.embed.subarray(token * H, (token + 1) * H);
     let ms = 0;
     for (let i = 0; i < H; i++) ms += x[i]! ** 2;

@@ -22,23 +22,45 @@ const cached = buildQwen3MoeGraph(randomWeights(WIDE, 11), { form: 'unfused' });
 const paths = {
   cached: tempFile('cached.onnx', cached),
   nocache: tempFile('nocache.onnx', withoutKvCache(cached)),
-  variant: tempFile('variant.onnx', renameOutputs(cached, (n) => n.replace(/^present\.(\d+)\.(key|value)$/, 'present_key_values.$1.$2'))),
+  variant: tempFile(
+    'variant.onnx',
+    renameOutputs(cached, (n) => n.replace(/^present\.(\d+)\.(key|value)$/, 'present_key_values.$1.$2')),
+  ),
 };
 // Chunks of 16 make the cached runs several chunks long; the no-cache run is one pass whatever the plan says.
 const plan = { chunk_size: 16, router_probs: true, distance: { query_sets: ['answer', 'last', 'question', 'all'] } };
 const FLOAT_COLUMNS = new Set(['mass', 'weight', 'row_mass_kept', 'gate', 'prob', 'logprob']);
-const TABLES = ['attention_segments', 'attention_distance', 'attention_rows', 'routing', 'router_probs', 'answer_logprobs'] as const;
+const TABLES = [
+  'attention_segments',
+  'attention_distance',
+  'attention_rows',
+  'routing',
+  'router_probs',
+  'answer_logprobs',
+] as const;
 
 const probes = join(dir, 'probes.jsonl');
-writeFileSync(probes, `${[40, 77, 120].map((n, i) => JSON.stringify({
-  schema: 'acc-lens.probe/1', id: `p${i}`, family: 'mrcr', answer: 'x', source: 'test', metadata: {},
-  input_ids: Array.from({ length: n }, (_, t) => 1000 + ((t * 37 + i * 11) % 3000)),
-  segments: [
-    { kind: 'evidence', label: 'e', turn: 0, token_start: 3, token_end: 12 },
-    { kind: 'question', label: 'q', turn: 0, token_start: n - 14, token_end: n - 5 },
-    { kind: 'answer', label: 'answer', turn: 0, token_start: n - 5, token_end: n },
-  ],
-})).join('\n')}\n`);
+writeFileSync(
+  probes,
+  `${[40, 77, 120]
+    .map((n, i) =>
+      JSON.stringify({
+        schema: 'acc-lens.probe/1',
+        id: `p${i}`,
+        family: 'mrcr',
+        answer: 'x',
+        source: 'test',
+        metadata: {},
+        input_ids: Array.from({ length: n }, (_, t) => 1000 + ((t * 37 + i * 11) % 3000)),
+        segments: [
+          { kind: 'evidence', label: 'e', turn: 0, token_start: 3, token_end: 12 },
+          { kind: 'question', label: 'q', turn: 0, token_start: n - 14, token_end: n - 5 },
+          { kind: 'answer', label: 'answer', turn: 0, token_start: n - 5, token_end: n },
+        ],
+      }),
+    )
+    .join('\n')}\n`,
+);
 
 const runs: Partial<Record<keyof typeof paths, string>> = {};
 beforeAll(async () => {
@@ -51,7 +73,12 @@ beforeAll(async () => {
 
 /** Every column of a table as plain numbers (bigint ids as numbers, strings as-is). */
 function columns(t: Table): Map<string, unknown[]> {
-  return new Map(t.schema.fields.map((f) => [f.name, Array.from(t.getChild(f.name)!.toArray() as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v))]));
+  return new Map(
+    t.schema.fields.map((f) => [
+      f.name,
+      Array.from(t.getChild(f.name)!.toArray() as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v)),
+    ]),
+  );
 }
 
 async function expectSameTables(a: string, b: string): Promise<void> {
@@ -89,7 +116,7 @@ describe('capture of a decoder without KV-cache inputs (no-cache mode)', () => {
     m.dispose();
   });
 
-  it('runCapture gives the cached graph\'s tables within 1e-5 (segments, distance, rows, routing, router probs, answer log-probs)', async () => {
+  it("runCapture gives the cached graph's tables within 1e-5 (segments, distance, rows, routing, router probs, answer log-probs)", async () => {
     await expectSameTables(runs.cached!, runs.nocache!);
   });
 
@@ -102,24 +129,44 @@ describe('capture of a decoder without KV-cache inputs (no-cache mode)', () => {
     expect(oneChunk).toBeGreaterThan(chunked);
     const out = join(dir, 'refused');
     const budget = Math.floor((oneChunk + chunked) / 2);
-    const e = await runCapture({ models: [{ name: 'm', path: paths.nocache }], probes, out, plan: { ...plan, memory_budget_bytes: budget }, ep: 'cpu' }).catch((x: unknown) => x);
+    const e = await runCapture({
+      models: [{ name: 'm', path: paths.nocache }],
+      probes,
+      out,
+      plan: { ...plan, memory_budget_bytes: budget },
+      ep: 'cpu',
+    }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AccLensError);
     expect((e as AccLensError).code).toBe('E_CONTEXT_TOO_LONG');
-    expect((e as AccLensError).message).toMatch(/has no KV-cache inputs, so the whole prompt runs in one pass and needs ≈ \d+\.\d GB at 120 tokens/);
+    expect((e as AccLensError).message).toMatch(
+      /has no KV-cache inputs, so the whole prompt runs in one pass and needs ≈ \d+\.\d GB at 120 tokens/,
+    );
     expect(existsSync(out)).toBe(false);
     // The same budget fits the cached export of that model: it runs in chunks.
-    await expect(runCapture({ models: [{ name: 'm', path: paths.cached }], probes, out: join(dir, 'fits'), plan: { ...plan, memory_budget_bytes: budget }, ep: 'cpu' })).resolves.toBeDefined();
+    await expect(
+      runCapture({
+        models: [{ name: 'm', path: paths.cached }],
+        probes,
+        out: join(dir, 'fits'),
+        plan: { ...plan, memory_budget_bytes: budget },
+        ep: 'cpu',
+      }),
+    ).resolves.toBeDefined();
   });
 });
 
 describe('capture of a cache named present_key_values.{L}.key/value', () => {
   it('openModel reads the naming and feeds the presents back', async () => {
     const m = await openModel(paths.variant, { ep: 'cpu' });
-    expect([m.contract.cache, m.contract.kvNaming?.id, m.contract.layers]).toEqual([true, 'present_key_values', TINY.num_hidden_layers]);
+    expect([m.contract.cache, m.contract.kvNaming?.id, m.contract.layers]).toEqual([
+      true,
+      'present_key_values',
+      TINY.num_hidden_layers,
+    ]);
     await m.close();
   });
 
-  it('runCapture gives the standard naming\'s tables within 1e-5', async () => {
+  it("runCapture gives the standard naming's tables within 1e-5", async () => {
     await expectSameTables(runs.cached!, runs.variant!);
   });
 });

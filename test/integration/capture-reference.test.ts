@@ -21,7 +21,10 @@ const results = {} as Record<Key, UnitTables>;
 const placed = handPlacedEvidence(1500, 900, 7);
 const T = placed.ids.length;
 const probe: CaptureProbe = {
-  id: 'hand-placed', input_ids: Int32Array.from(placed.ids), prompt_tokens: T - 8, answer_span: { start: T - 8, end: T },
+  id: 'hand-placed',
+  input_ids: Int32Array.from(placed.ids),
+  prompt_tokens: T - 8,
+  answer_span: { start: T - 8, end: T },
   segments: [
     { kind: 'evidence', token_start: placed.evidence.start, token_end: placed.evidence.end },
     { kind: 'question', token_start: T - 40, token_end: T - 8 },
@@ -37,23 +40,39 @@ beforeAll(async () => {
     results[key] = await captureUnit(opened[key].session, inst.layout, probeFeeds(probe, plan), plan);
   }
 }, 180_000);
-afterAll(async () => { for (const o of Object.values(opened)) { await o.session.close(); o.inst.dispose(); } });
+afterAll(async () => {
+  for (const o of Object.values(opened)) {
+    await o.session.close();
+    o.inst.dispose();
+  }
+});
 
 const segMass = (t: UnitTables, L: number, h: number, q: number, k: number): number =>
-  rowsOf(t.attention_segments!).find((r) => r.layer === L && r.head === h && r.query_segment === q && r.key_segment === k)!.mass;
+  rowsOf(t.attention_segments!).find(
+    (r) => r.layer === L && r.head === h && r.query_segment === q && r.key_segment === k,
+  )!.mass;
 
 describe('capture on the reference pair', () => {
   it('unfused and fused forms agree: segment masses, distance profiles and top-k rows within 1e-4', () => {
     const [u, f] = [results['tuned.unfused'], results['tuned.fused']];
-    const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]!)));
+    const diff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+      Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]!)));
     expect(u.attention_segments!.mass.length).toBe(f.attention_segments!.mass.length);
     expect(diff(u.attention_segments!.mass, f.attention_segments!.mass)).toBeLessThan(1e-4);
     expect(diff(u.attention_distance!.mass, f.attention_distance!.mass)).toBeLessThan(1e-4);
-    const weights = new Map(rowsOf(u.attention_rows!).map((r) => [`${r.layer}/${r.head}/${r.query_set}/${r.query_pos}/${r.key_pos}`, r.weight]));
+    const weights = new Map(
+      rowsOf(u.attention_rows!).map((r) => [
+        `${r.layer}/${r.head}/${r.query_set}/${r.query_pos}/${r.key_pos}`,
+        r.weight,
+      ]),
+    );
     let matched = 0;
     for (const r of rowsOf(f.attention_rows!)) {
       const w = weights.get(`${r.layer}/${r.head}/${r.query_set}/${r.query_pos}/${r.key_pos}`);
-      if (w === undefined) { expect(r.weight).toBeLessThan(1e-3); continue; } // a near-tie at the k-th place or the threshold
+      if (w === undefined) {
+        expect(r.weight).toBeLessThan(1e-3);
+        continue;
+      } // a near-tie at the k-th place or the threshold
       expect(Math.abs(w - r.weight)).toBeLessThan(1e-4);
       matched++;
     }
@@ -66,28 +85,40 @@ describe('capture on the reference pair', () => {
       for (const r of rowsOf(results[key].attention_rows!)) {
         const id = `${r.layer}/${r.head}/${r.query_set}/${r.query_pos}`;
         const e = rows.get(id) ?? { sum: 0, kept: r.row_mass_kept };
-        e.sum += r.weight; rows.set(id, e);
+        e.sum += r.weight;
+        rows.set(id, e);
       }
       expect(rows.size).toBe(4 * 4 * (8 + 1 + 32)); // layers × heads × (answer + last + question rows)
-      for (const e of rows.values()) { expect(Math.abs(e.sum - e.kept)).toBeLessThan(1e-4); expect(e.kept).toBeLessThanOrEqual(1 + 1e-5); }
+      for (const e of rows.values()) {
+        expect(Math.abs(e.sum - e.kept)).toBeLessThan(1e-4);
+        expect(e.kept).toBeLessThanOrEqual(1 + 1e-5);
+      }
     }
   });
 
-  it('the planted retrieval heads put the answer tokens\' mass on the evidence in tuned, not in base', () => {
+  it("the planted retrieval heads put the answer tokens' mass on the evidence in tuned, not in base", () => {
     for (const { layer, head } of PLANT.retrievalHeads) {
       const tuned = segMass(results['tuned.fused'], layer, head, 2, 0);
       const base = segMass(results['base.fused'], layer, head, 2, 0);
       expect(tuned).toBeGreaterThan(0.5);
       expect(base).toBeLessThan(0.1);
       // The same mass shows in the distance profile: answer rows reach ~900 tokens back.
-      const far = rowsOf(results['tuned.fused'].attention_distance!).filter((r) => r.layer === layer && r.head === head && r.query_set === 'answer' && r.bin_hi > 880 && r.bin_lo <= 930);
+      const far = rowsOf(results['tuned.fused'].attention_distance!).filter(
+        (r) => r.layer === layer && r.head === head && r.query_set === 'answer' && r.bin_hi > 880 && r.bin_lo <= 930,
+      );
       expect(far.reduce((s, r) => s + r.mass, 0)).toBeGreaterThan(0.4);
     }
   });
 
-  it('routing top-k equals the TypeScript oracle\'s (48 tokens, chunks of 16)', async () => {
+  it("routing top-k equals the TypeScript oracle's (48 tokens, chunks of 16)", async () => {
     const ids = placed.ids.slice(0, 48);
-    const short: CaptureProbe = { id: 'short', input_ids: Int32Array.from(ids), prompt_tokens: 44, answer_span: { start: 44, end: 48 }, segments: [] };
+    const short: CaptureProbe = {
+      id: 'short',
+      input_ids: Int32Array.from(ids),
+      prompt_tokens: 44,
+      answer_span: { start: 44, end: 48 },
+      segments: [],
+    };
     const p = parsePlan({ ...DEFAULT_PLAN, chunk_size: 16 });
     const oracle = oracleForward(referencePair().tuned, ids, { routing: true });
     for (const key of ['tuned.unfused', 'tuned.fused'] as const) {

@@ -9,8 +9,21 @@ import { DEFAULT_PAIR_DIR } from '../../analysis/io/reference-pair.ts';
 const dir = mkdtempSync(join(tmpdir(), 'acc-lens-capture-run-'));
 const probes = join(dir, 'probes.jsonl');
 const CLI = ['bin/acc-lens.js'];
-const models = ['--base', `${DEFAULT_PAIR_DIR}/base.fused.onnx`, '--tuned', `${DEFAULT_PAIR_DIR}/tuned.fused.onnx`, '--ep', 'cpu', '--chunk-size', '256'];
-const capture = (out: string, ...extra: string[]) => spawnSync('node', [...CLI, 'capture', ...models, '--probes', probes, '--out', out, ...extra], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+const models = [
+  '--base',
+  `${DEFAULT_PAIR_DIR}/base.fused.onnx`,
+  '--tuned',
+  `${DEFAULT_PAIR_DIR}/tuned.fused.onnx`,
+  '--ep',
+  'cpu',
+  '--chunk-size',
+  '256',
+];
+const capture = (out: string, ...extra: string[]) =>
+  spawnSync('node', [...CLI, 'capture', ...models, '--probes', probes, '--out', out, ...extra], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1' },
+  });
 
 /** Every file of a run (relative path → bytes), manifest aside. */
 function files(run: string): Map<string, Buffer> {
@@ -28,14 +41,18 @@ function files(run: string): Map<string, Buffer> {
 
 /** The manifest without timestamps. */
 function manifest(run: string): unknown {
-  const m = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')) as { created_at?: string; units: Record<string, { finished_at?: string }> };
+  const m = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')) as {
+    created_at?: string;
+    units: Record<string, { finished_at?: string }>;
+  };
   delete m.created_at;
   for (const u of Object.values(m.units)) delete u.finished_at;
   return m;
 }
 
 function expectSameRun(a: string, b: string): void {
-  const fa = files(a), fb = files(b);
+  const fa = files(a),
+    fb = files(b);
   expect([...fb.keys()].sort()).toEqual([...fa.keys()].sort());
   for (const [k, bytes] of fa) expect(Buffer.compare(bytes, fb.get(k)!), k).toBe(0);
   expect(manifest(b)).toEqual(manifest(a));
@@ -44,7 +61,9 @@ function expectSameRun(a: string, b: string): void {
 /** Starts a capture and SIGKILLs it after `ms`, or once `units` units have finished. */
 function killed(out: string, at: { ms?: number; units?: number }): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn('node', [...CLI, 'capture', ...models, '--probes', probes, '--out', out], { env: { ...process.env, CI: '1' } });
+    const child = spawn('node', [...CLI, 'capture', ...models, '--probes', probes, '--out', out], {
+      env: { ...process.env, CI: '1' },
+    });
     let done = 0;
     child.stdout.on('data', (d: Buffer) => {
       done += (d.toString().match(/: done /g) ?? []).length;
@@ -57,7 +76,11 @@ function killed(out: string, at: { ms?: number; units?: number }): Promise<void>
 
 const whole = join(dir, 'whole');
 beforeAll(() => {
-  const gen = spawnSync('node', [...CLI, 'probes', 'mrcr', '--n', '4', '--tokens', '1000', '--seed', '5', '--out', probes], { encoding: 'utf8' });
+  const gen = spawnSync(
+    'node',
+    [...CLI, 'probes', 'mrcr', '--n', '4', '--tokens', '1000', '--seed', '5', '--out', probes],
+    { encoding: 'utf8' },
+  );
   expect(gen.status, gen.stderr).toBe(0);
   const r = capture(whole);
   expect(r.status, r.stderr).toBe(0);
@@ -65,11 +88,19 @@ beforeAll(() => {
 
 describe('acc-lens capture (child processes on the reference pair)', () => {
   it('writes every unit once: 2 models × 4 probes, each with its five tables', () => {
-    const m = JSON.parse(readFileSync(join(whole, 'manifest.json'), 'utf8')) as { units: Record<string, { status: string; files: string[] }> };
+    const m = JSON.parse(readFileSync(join(whole, 'manifest.json'), 'utf8')) as {
+      units: Record<string, { status: string; files: string[] }>;
+    };
     expect(Object.keys(m.units)).toHaveLength(8);
     for (const u of Object.values(m.units)) {
       expect(u.status).toBe('done');
-      expect(u.files.map((f) => f.split('/').pop())).toEqual(['answer_logprobs.arrow', 'attention_distance.arrow', 'attention_rows.arrow', 'attention_segments.arrow', 'routing.arrow']);
+      expect(u.files.map((f) => f.split('/').pop())).toEqual([
+        'answer_logprobs.arrow',
+        'attention_distance.arrow',
+        'attention_rows.arrow',
+        'attention_segments.arrow',
+        'routing.arrow',
+      ]);
     }
   });
 
@@ -87,12 +118,19 @@ describe('acc-lens capture (child processes on the reference pair)', () => {
   }, 150_000);
 
   it('--shard 0/2 and --shard 1/2 merged equal the unsharded run', () => {
-    const ids = (readFileSync(probes, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id));
+    const ids = readFileSync(probes, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
     expect(ids.filter((id) => inShard(id, { index: 0, count: 2 })).length).toBeGreaterThan(0);
     expect(ids.filter((id) => inShard(id, { index: 1, count: 2 })).length).toBeGreaterThan(0);
     for (const i of [0, 1]) expect(capture(join(dir, `shard${i}`), '--shard', `${i}/2`).status).toBe(0);
     const merged = join(dir, 'merged');
-    const r = spawnSync('node', [...CLI, 'capture', 'merge', join(dir, 'shard0'), join(dir, 'shard1'), '--out', merged], { encoding: 'utf8' });
+    const r = spawnSync(
+      'node',
+      [...CLI, 'capture', 'merge', join(dir, 'shard0'), join(dir, 'shard1'), '--out', merged],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
     expectSameRun(whole, merged);
   }, 120_000);
@@ -100,6 +138,7 @@ describe('acc-lens capture (child processes on the reference pair)', () => {
   it('--help teaches the plan, memory, resume and sharding', () => {
     const r = spawnSync('node', [...CLI, 'capture', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const word of ['attention_rows', 'top-64', 'Memory', 'Resume', '--shard i/n', 'merge']) expect(r.stdout).toContain(word);
+    for (const word of ['attention_rows', 'top-64', 'Memory', 'Resume', '--shard i/n', 'merge'])
+      expect(r.stdout).toContain(word);
   });
 });

@@ -9,9 +9,15 @@ const root = new URL('../../', import.meta.url).pathname;
 describe('acc-lens demo --quick (acceptance: the README quick start on the embedded pair)', () => {
   it('captures both models, computes metrics and recovers every planted effect (exit 0)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'acc-lens-demo-')), 'run');
-    const stdout = execFileSync(process.execPath, [join(root, 'bin/acc-lens.js'), 'demo', '--quick', '--no-serve', '--out', out, '--ep', 'cpu'], {
-      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const stdout = execFileSync(
+      process.execPath,
+      [join(root, 'bin/acc-lens.js'), 'demo', '--quick', '--no-serve', '--out', out, '--ep', 'cpu'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     expect(stdout).toContain('40 units captured');
     expect(stdout).toMatch(/all \d+ planted effects recovered/);
     expect(stdout).not.toContain('✗');

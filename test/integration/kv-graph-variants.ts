@@ -16,10 +16,18 @@ export function withoutKvCache(bytes: Uint8Array): Uint8Array {
   const past = (g.input ?? []).filter((i) => /^past_key_values\.\d+\.(key|value)$/.test(i.name ?? ''));
   if (past.length === 0) throw new Error('graph has no past_key_values inputs');
   g.input = (g.input ?? []).filter((i) => !past.includes(i));
-  g.initializer = [...(g.initializer ?? []), ...past.map((i) => {
-    const [nkv, d] = kvDims(i);
-    return onnx.TensorProto.create({ name: i.name!, dataType: onnx.TensorProto.DataType.FLOAT, dims: [1, nkv, 0, d], rawData: new Uint8Array(0) });
-  })];
+  g.initializer = [
+    ...(g.initializer ?? []),
+    ...past.map((i) => {
+      const [nkv, d] = kvDims(i);
+      return onnx.TensorProto.create({
+        name: i.name!,
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        dims: [1, nkv, 0, d],
+        rawData: new Uint8Array(0),
+      });
+    }),
+  ];
   g.output = (g.output ?? []).filter((o) => !(o.name ?? '').startsWith('present.'));
   return onnx.ModelProto.encode(model).finish();
 }

@@ -13,7 +13,12 @@ import { MetricsSummarySchema } from '../../analysis/metrics/run/summary.ts';
  * (4 probes per family, ~1.5k tokens) and recover models/reference-pair/ground-truth.json.
  */
 const root = new URL('../../', import.meta.url).pathname;
-const cli = (args: string[]) => execFileSync(process.execPath, [join(root, 'bin/acc-lens.js'), ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const cli = (args: string[]) =>
+  execFileSync(process.execPath, [join(root, 'bin/acc-lens.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 const truth = JSON.parse(readFileSync(join(root, 'models/reference-pair/ground-truth.json'), 'utf8')) as {
   evidence_retrieval_heads: { layer: number; head: number }[];
   task_routed_layers: { layer: number; experts_by_family: Record<string, number[]> }[];
@@ -39,14 +44,45 @@ beforeAll(async () => {
     sets.push(join(dir, `${fam}.jsonl`));
   }
   for (const fam of ['search', 'swe', 'sql']) {
-    cli(['probes', 'acc', '--family', fam, '--n', '4', '--tokens', '1500', '--seed', '3', '--out', join(dir, `acc_${fam}.jsonl`)]);
+    cli([
+      'probes',
+      'acc',
+      '--family',
+      fam,
+      '--n',
+      '4',
+      '--tokens',
+      '1500',
+      '--seed',
+      '3',
+      '--out',
+      join(dir, `acc_${fam}.jsonl`),
+    ]);
     sets.push(join(dir, `acc_${fam}.jsonl`));
   }
   writeFileSync(join(dir, 'all.jsonl'), sets.map((p) => readFileSync(p, 'utf8')).join(''));
   const pair = join(root, 'models/reference-pair');
-  cli(['capture', '--base', join(pair, 'base.fused.onnx'), '--tuned', join(pair, 'tuned.fused.onnx'), '--probes', join(dir, 'all.jsonl'), '--out', join(dir, 'run')]);
+  cli([
+    'capture',
+    '--base',
+    join(pair, 'base.fused.onnx'),
+    '--tuned',
+    join(pair, 'tuned.fused.onnx'),
+    '--probes',
+    join(dir, 'all.jsonl'),
+    '--out',
+    join(dir, 'run'),
+  ]);
   const run = await openRun(join(dir, 'run'));
-  out = await computeMetrics(runSource(run), { resamples: 400, permutations: 400, seed: 1, alpha: 0.05, method: 'percentile', selectOn: 'half', models: ['base', 'tuned'] });
+  out = await computeMetrics(runSource(run), {
+    resamples: 400,
+    permutations: 400,
+    seed: 1,
+    alpha: 0.05,
+    method: 'percentile',
+    selectOn: 'half',
+    models: ['base', 'tuned'],
+  });
   await writeMetrics(run, out);
 }, 240_000);
 
@@ -54,7 +90,8 @@ describe('metrics on the reference pair recover ground-truth.json', () => {
   it('summary.json validates and every number is finite', () => {
     expect(() => MetricsSummarySchema.parse(out.summary)).not.toThrow();
     for (const [name, cols] of Object.entries(out.tables)) {
-      for (const [c, values] of Object.entries(cols)) for (const v of values) if (typeof v === 'number') expect(Number.isFinite(v), `${name}.${c}`).toBe(true);
+      for (const [c, values] of Object.entries(cols))
+        for (const v of values) if (typeof v === 'number') expect(Number.isFinite(v), `${name}.${c}`).toBe(true);
     }
   });
 
@@ -66,14 +103,18 @@ describe('metrics on the reference pair recover ground-truth.json', () => {
       expect(h.tuned.value).toBeGreaterThan(2 * h.base.value);
     }
     // Same on all probes, from the table: ranks 0 and 1 of Δ evidence lift, answer query set.
-    const ranked = rowsOf('metrics_attention_heads').filter((r) => r.family === 'all' && r.query_set === 'answer' && r.metric === 'evidence_lift' && r.head !== -1);
+    const ranked = rowsOf('metrics_attention_heads').filter(
+      (r) => r.family === 'all' && r.query_set === 'answer' && r.metric === 'evidence_lift' && r.head !== -1,
+    );
     const byDelta = ranked.sort((a, b) => Number(b.delta) - Number(a.delta)).slice(0, 2);
     expect(byDelta.map((r) => `L${r.layer}H${r.head}`).sort()).toEqual(plantedHeads);
     for (const r of byDelta) expect(Number(r.delta_lo)).toBeGreaterThan(0);
   });
 
-  it('on generated probes, the planted heads put ≥ 50% of the answer tokens\' mass on the evidence in tuned, ≤ 10% in base (GraphWalks excepted, docs/probes.md)', () => {
-    const mass = rowsOf('metrics_attention_heads').filter((r) => r.query_set === 'answer' && r.metric === 'evidence_mass');
+  it("on generated probes, the planted heads put ≥ 50% of the answer tokens' mass on the evidence in tuned, ≤ 10% in base (GraphWalks excepted, docs/probes.md)", () => {
+    const mass = rowsOf('metrics_attention_heads').filter(
+      (r) => r.query_set === 'answer' && r.metric === 'evidence_mass',
+    );
     for (const fam of ['mrcr', 'acc_search', 'acc_swe', 'acc_sql']) {
       for (const head of plantedHeads) {
         const r = mass.find((x) => x.family === fam && `L${x.layer}H${x.head}` === head)!;
@@ -85,11 +126,22 @@ describe('metrics on the reference pair recover ground-truth.json', () => {
 
   it('the planted routing layers are the most-changed routing layers, with CIs above 0', () => {
     const all = out.summary.routing!.most_changed_layers.filter((c) => c.family === 'all');
-    expect(all.slice(0, 2).map((c) => c.layer).sort()).toEqual(routedLayers);
+    expect(
+      all
+        .slice(0, 2)
+        .map((c) => c.layer)
+        .sort(),
+    ).toEqual(routedLayers);
     for (const c of all.slice(0, 2)) expect(c.js_bits.lo).toBeGreaterThan(0);
     for (const fam of Object.keys(truth.task_routed_layers[0]!.experts_by_family)) {
       const perFamily = out.summary.routing!.most_changed_layers.filter((c) => c.family === fam);
-      expect(perFamily.slice(0, 2).map((c) => c.layer).sort(), fam).toEqual(routedLayers);
+      expect(
+        perFamily
+          .slice(0, 2)
+          .map((c) => c.layer)
+          .sort(),
+        fam,
+      ).toEqual(routedLayers);
     }
   });
 
@@ -99,18 +151,32 @@ describe('metrics on the reference pair recover ground-truth.json', () => {
       const r = mi.find((x) => x.layer === layer)!;
       expect(Number(r.delta)).toBeGreaterThanOrEqual(1);
       expect(Number(r.delta_lo)).toBeGreaterThan(0);
-      const tuned = rowsOf('metrics_routing_mi').find((x) => x.model === 'tuned' && x.layer === layer && x.measure === 'selections')!;
+      const tuned = rowsOf('metrics_routing_mi').find(
+        (x) => x.model === 'tuned' && x.layer === layer && x.measure === 'selections',
+      )!;
       expect(Number(tuned.mi_bits) - Number(tuned.null_mean_bits)).toBeGreaterThan(1);
       expect(Number(tuned.null_p_value)).toBeLessThan(0.01);
     }
   });
 
-  it('the planted experts are each family\'s top experts in the tuned model', () => {
+  it("the planted experts are each family's top experts in the tuned model", () => {
     const experts = rowsOf('metrics_routing_experts');
     for (const { layer, experts_by_family } of truth.task_routed_layers) {
       for (const [fam, planted] of Object.entries(experts_by_family)) {
-        const top = experts.filter((r) => r.model === 'tuned' && r.family === fam && r.layer === layer && Number(r.rank) >= 0 && Number(r.rank) < planted.length).map((r) => Number(r.expert));
-        expect(top.sort((a, b) => a - b), `L${layer} ${fam}`).toEqual([...planted].sort((a, b) => a - b));
+        const top = experts
+          .filter(
+            (r) =>
+              r.model === 'tuned' &&
+              r.family === fam &&
+              r.layer === layer &&
+              Number(r.rank) >= 0 &&
+              Number(r.rank) < planted.length,
+          )
+          .map((r) => Number(r.expert));
+        expect(
+          top.sort((a, b) => a - b),
+          `L${layer} ${fam}`,
+        ).toEqual([...planted].sort((a, b) => a - b));
       }
     }
   });
@@ -124,7 +190,9 @@ describe('metrics on the reference pair recover ground-truth.json', () => {
         expect(Number(r.delta_hi), `${table} ${JSON.stringify(r)}`).toBeGreaterThanOrEqual(0);
       }
     }
-    for (const r of rowsOf('metrics_routing_change').filter((x) => identical.includes(Number(x.layer)))) expect(Number(r.js_lo)).toBeLessThanOrEqual(0);
-    for (const r of rowsOf('metrics_routing_agreement').filter((x) => identical.includes(Number(x.layer)))) expect(Number(r.top1_match)).toBe(1);
+    for (const r of rowsOf('metrics_routing_change').filter((x) => identical.includes(Number(x.layer))))
+      expect(Number(r.js_lo)).toBeLessThanOrEqual(0);
+    for (const r of rowsOf('metrics_routing_agreement').filter((x) => identical.includes(Number(x.layer))))
+      expect(Number(r.top1_match)).toBe(1);
   });
 });

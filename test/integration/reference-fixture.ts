@@ -20,7 +20,11 @@ export function referencePair(): ReferencePair {
 
 /** An unfused graph of one model that also outputs attn_probs.{L}, router_probs.{L}, router_top_k.{L}. */
 export async function debugSession(model: 'base' | 'tuned'): Promise<ModelSession> {
-  const bytes = buildQwen3MoeGraph(referencePair()[model], { form: 'unfused', exposeAttentionProbs: true, exposeRouting: true });
+  const bytes = buildQwen3MoeGraph(referencePair()[model], {
+    form: 'unfused',
+    exposeAttentionProbs: true,
+    exposeRouting: true,
+  });
   return openModel(tempFile(`${model}.debug.onnx`, bytes), { ep: 'cpu' });
 }
 
@@ -46,7 +50,13 @@ export interface HandPlaced {
  * `distance` tokens before the first query, and `queryCount` query tokens copying evidence tokens
  * at the end — evidence placed by hand.
  */
-export function handPlacedEvidence(T: number, distance: number, seed: number, evidenceLength = 16, queryCount = 8): HandPlaced {
+export function handPlacedEvidence(
+  T: number,
+  distance: number,
+  seed: number,
+  evidenceLength = 16,
+  queryCount = 8,
+): HandPlaced {
   const pair = referencePair();
   const rng = createRng(seed);
   const filler = fillerSampler(pair, rng);
@@ -60,7 +70,9 @@ export function handPlacedEvidence(T: number, distance: number, seed: number, ev
   const evidenceIds = [...fresh];
   // Fresh ids must not occur in the filler, or they would be evidence elsewhere too.
   for (let i = 0; i < T; i++) while (fresh.has(ids[i]!)) ids[i] = filler();
-  evidenceIds.forEach((id, i) => { ids[evStart + i] = id; });
+  evidenceIds.forEach((id, i) => {
+    ids[evStart + i] = id;
+  });
   const queries: number[] = [];
   for (let i = 0; i < queryCount; i++) {
     ids[qStart + i] = evidenceIds[i % evidenceLength]!;

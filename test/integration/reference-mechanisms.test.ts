@@ -22,7 +22,13 @@ afterAll(async () => {
 });
 
 /** Attention rows [total] of one head for the given query positions, from the unfused graph. */
-async function graphRows(model: (typeof MODELS)[number], ids: number[], layer: number, head: number, queries: number[]): Promise<Float32Array[]> {
+async function graphRows(
+  model: (typeof MODELS)[number],
+  ids: number[],
+  layer: number,
+  head: number,
+  queries: number[],
+): Promise<Float32Array[]> {
   const out = await sessions[model].run(decoderFeeds(config, ids), [`attn_probs.${layer}`]);
   const probs = out[`attn_probs.${layer}`]!.data as Float32Array;
   const T = ids.length;
@@ -53,7 +59,10 @@ describe('evidence-retrieval heads (hand-placed evidence)', () => {
           const probe = new RetrievalHeadProbe(pair[model], layer, head);
           const trials = [1, 2, 3].map((seed) => {
             const placed = handPlacedEvidence(T, distance, seed * 100 + distance);
-            return meanSpanMass(placed.queries.map((q) => probe.row(placed.ids, q)), placed.evidence);
+            return meanSpanMass(
+              placed.queries.map((q) => probe.row(placed.ids, q)),
+              placed.evidence,
+            );
           });
           mass[model] = Math.min(...trials);
         }
@@ -83,7 +92,9 @@ describe('task routing (family header + filler)', () => {
         const out = await sessions[model].run(decoderFeeds(config, ids), [...names, 'attn_probs.0']);
         // Family head: mass on the four header-word tokens from every position after the header.
         const probs = out['attn_probs.0']!.data as Float32Array;
-        const headerPositions = ids.map((id, i) => (pair.familyIds[family].includes(id) ? i : -1)).filter((i) => i >= 0);
+        const headerPositions = ids
+          .map((id, i) => (pair.familyIds[family].includes(id) ? i : -1))
+          .filter((i) => i >= 0);
         for (let q = header.length; q < T; q++) {
           let m = 0;
           for (const j of headerPositions) m += probs[(PLANT.familyHead.head * T + q) * T + j]!;
@@ -103,7 +114,8 @@ describe('task routing (family header + filler)', () => {
     const base = await topOne('base');
     const tuned = await topOne('tuned');
     expect(tuned.headerMass).toBeGreaterThan(0.99);
-    const mi = (r: typeof base, L: number, fams = r.families) => mutualInformationBits(contingency(fams, r.experts[L]!, TASK_FAMILIES.length, config.num_experts));
+    const mi = (r: typeof base, L: number, fams = r.families) =>
+      mutualInformationBits(contingency(fams, r.experts[L]!, TASK_FAMILIES.length, config.num_experts));
     // Family-permutation null: shuffle family labels across probes (blocks of tokens), keep routing.
     const rng = createRng(9);
     const perProbe = T - tokenizer.encode(familyHeader('mrcr')).length;
@@ -115,7 +127,14 @@ describe('task routing (family header + filler)', () => {
           const b = rng.int(a + 1);
           [labels[a], labels[b]] = [labels[b]!, labels[a]!];
         }
-        max = Math.max(max, mi(r, L, r.families.map((_, t) => labels[Math.floor(t / perProbe)]!)));
+        max = Math.max(
+          max,
+          mi(
+            r,
+            L,
+            r.families.map((_, t) => labels[Math.floor(t / perProbe)]!),
+          ),
+        );
       }
       return max;
     };

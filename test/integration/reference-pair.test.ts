@@ -27,8 +27,15 @@ describe('acc-lens models build (referencePairFiles)', () => {
     const first = fileHashes();
     const second = fileHashes();
     expect(Object.keys(first)).toEqual([
-      'base.unfused.onnx', 'base.fused.onnx', 'tuned.unfused.onnx', 'tuned.fused.onnx',
-      'config.json', 'tokenizer.json', 'tokenizer_config.json', 'ground-truth.json', 'build-info.json',
+      'base.unfused.onnx',
+      'base.fused.onnx',
+      'tuned.unfused.onnx',
+      'tuned.fused.onnx',
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'ground-truth.json',
+      'build-info.json',
     ]);
     expect(second).toEqual(first);
     expect(first['base.fused.onnx']).not.toEqual(first['tuned.fused.onnx']);
@@ -38,7 +45,8 @@ describe('acc-lens models build (referencePairFiles)', () => {
 describe('the tuned model differs from base only where planted', () => {
   const { base, tuned } = referencePair();
   const H = base.config.hidden_size;
-  const same = (name: keyof LayerWeights, L: number) => differing(base.layers[L]![name] as Float32Array, tuned.layers[L]![name] as Float32Array);
+  const same = (name: keyof LayerWeights, L: number) =>
+    differing(base.layers[L]![name] as Float32Array, tuned.layers[L]![name] as Float32Array);
 
   it('shares the embedding and final norm', () => {
     expect(tuned.embed).toBe(base.embed);
@@ -51,9 +59,11 @@ describe('the tuned model differs from base only where planted', () => {
       const diff = same('qNorm', L);
       if (planted.has(L)) expect(diff.sort((a, b) => a - b)).toEqual([...retrievalGainDims()].sort((a, b) => a - b));
       else expect(diff).toEqual([]);
-      for (const name of ['qProj', 'kProj', 'vProj', 'oProj', 'kNorm', 'inputNorm', 'postNorm'] as const) expect(same(name, L)).toEqual([]);
+      for (const name of ['qProj', 'kProj', 'vProj', 'oProj', 'kNorm', 'inputNorm', 'postNorm'] as const)
+        expect(same(name, L)).toEqual([]);
       base.layers[L]!.experts.forEach((e, j) => {
-        for (const part of ['gate', 'up', 'down'] as const) expect(differing(e[part], tuned.layers[L]!.experts[j]![part])).toEqual([]);
+        for (const part of ['gate', 'up', 'down'] as const)
+          expect(differing(e[part], tuned.layers[L]!.experts[j]![part])).toEqual([]);
       });
     }
   });

@@ -55,7 +55,12 @@ Example:
   acc-lens probes mrcr --n 8 --tokens 2000 --out probes/mrcr.jsonl
   acc-lens capture --base models/reference-pair/base.fused.onnx --tuned models/reference-pair/tuned.fused.onnx --probes probes/mrcr.jsonl`;
 
-const modelName = (path: string): string => basename(path).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'model';
+const modelName = (path: string): string =>
+  basename(path)
+    .replace(/\.onnx$/i, '')
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64) || 'model';
 
 export const captureCommand: Command = {
   name: 'capture',
@@ -64,24 +69,45 @@ export const captureCommand: Command = {
   async run(argv) {
     if (argv[0] === 'merge') return merge(argv.slice(1));
     const { values, positionals } = parseFlags('capture', argv, {
-      base: { type: 'string' }, tuned: { type: 'string' }, model: { type: 'string' }, probes: { type: 'string' },
-      out: { type: 'string' }, plan: { type: 'string' }, 'chunk-size': { type: 'string' }, shard: { type: 'string' },
-      tokenizer: { type: 'string' }, ep: { type: 'string' }, json: { type: 'boolean' },
+      base: { type: 'string' },
+      tuned: { type: 'string' },
+      model: { type: 'string' },
+      probes: { type: 'string' },
+      out: { type: 'string' },
+      plan: { type: 'string' },
+      'chunk-size': { type: 'string' },
+      shard: { type: 'string' },
+      tokenizer: { type: 'string' },
+      ep: { type: 'string' },
+      json: { type: 'boolean' },
     });
-    if (values.help) { process.stdout.write(`${HELP}\n`); return 0; }
-    if (positionals.length > 0) fail('E_USAGE', `acc-lens capture takes no positional arguments (got ${positionals.join(' ')})`, USAGE);
+    if (values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (positionals.length > 0)
+      fail('E_USAGE', `acc-lens capture takes no positional arguments (got ${positionals.join(' ')})`, USAGE);
     const pair = values.base !== undefined || values.tuned !== undefined;
-    if (pair && values.model !== undefined) fail('E_USAGE', 'acc-lens capture: give --base and --tuned, or --model, not both', USAGE);
-    if (pair && (values.base === undefined || values.tuned === undefined)) fail('E_USAGE', 'acc-lens capture: --base and --tuned go together', USAGE);
-    if (!pair && values.model === undefined) fail('E_USAGE', 'acc-lens capture: give --base A --tuned B, or --model M', USAGE);
+    if (pair && values.model !== undefined)
+      fail('E_USAGE', 'acc-lens capture: give --base and --tuned, or --model, not both', USAGE);
+    if (pair && (values.base === undefined || values.tuned === undefined))
+      fail('E_USAGE', 'acc-lens capture: --base and --tuned go together', USAGE);
+    if (!pair && values.model === undefined)
+      fail('E_USAGE', 'acc-lens capture: give --base A --tuned B, or --model M', USAGE);
     if (values.probes === undefined) fail('E_USAGE', 'acc-lens capture: --probes P.jsonl is required', USAGE);
     const ep = values.ep ?? 'auto';
     if (ep !== 'auto' && ep !== 'cpu' && ep !== 'cuda') fail('E_USAGE', `--ep ${ep}: expected auto, cpu or cuda`);
-    const models = pair ? [{ name: 'base', path: values.base! }, { name: 'tuned', path: values.tuned! }] : [{ name: modelName(values.model!), path: values.model! }];
+    const models = pair
+      ? [
+          { name: 'base', path: values.base! },
+          { name: 'tuned', path: values.tuned! },
+        ]
+      : [{ name: modelName(values.model!), path: values.model! }];
     const planJson = values.plan === undefined ? {} : readPlan(values.plan);
     if (values['chunk-size'] !== undefined) {
       const n = Number(values['chunk-size']);
-      if (!Number.isInteger(n) || n < 1) fail('E_USAGE', `--chunk-size ${values['chunk-size']}: expected a positive integer`);
+      if (!Number.isInteger(n) || n < 1)
+        fail('E_USAGE', `--chunk-size ${values['chunk-size']}: expected a positive integer`);
       (planJson as Record<string, unknown>).chunk_size = n;
     }
     const plan = parsePlan(planJson, values.plan ?? 'capture plan');
@@ -89,7 +115,11 @@ export const captureCommand: Command = {
     const tty = isTerminal() && !values.json;
     const report = progressReporter(tty, (s) => (values.json ? process.stderr : process.stdout).write(s));
     const summary = await runCapture({
-      models, probes: values.probes, out, plan, ep,
+      models,
+      probes: values.probes,
+      out,
+      plan,
+      ep,
       ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
       ...(values.tokenizer !== undefined ? { tokenizerDir: values.tokenizer } : {}),
       onProgress: report,
@@ -99,7 +129,9 @@ export const captureCommand: Command = {
       process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
     } else {
       const u = summary.units;
-      process.stdout.write(`${out}: ${u.done} units captured, ${u.resumed} already done, ${u.skipped} skipped, ${summary.tokens} tokens in ${summary.seconds.toFixed(1)} s on ${summary.executionProvider}\n`);
+      process.stdout.write(
+        `${out}: ${u.done} units captured, ${u.resumed} already done, ${u.skipped} skipped, ${summary.tokens} tokens in ${summary.seconds.toFixed(1)} s on ${summary.executionProvider}\n`,
+      );
     }
     return 0;
   },
@@ -107,16 +139,39 @@ export const captureCommand: Command = {
 
 function readPlan(path: string): unknown {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch { throw new AccLensError('E_FILE_NOT_FOUND', `plan file not found: ${path}`, 'Pass a JSON file; see docs/capture.md for the fields.'); }
-  try { return JSON.parse(text); } catch (e) { throw new AccLensError('E_CONFIG_INVALID', `${path} is not valid JSON: ${(e as Error).message}`); }
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new AccLensError(
+      'E_FILE_NOT_FOUND',
+      `plan file not found: ${path}`,
+      'Pass a JSON file; see docs/capture.md for the fields.',
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AccLensError('E_CONFIG_INVALID', `${path} is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 async function merge(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('capture merge', argv, { out: { type: 'string' }, json: { type: 'boolean' } });
-  if (values.help) { process.stdout.write(`${HELP}\n`); return 0; }
-  if (positionals.length === 0 || values.out === undefined) fail('E_USAGE', 'acc-lens capture merge: give the shard folders and --out', USAGE);
+  const { values, positionals } = parseFlags('capture merge', argv, {
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (positionals.length === 0 || values.out === undefined)
+    fail('E_USAGE', 'acc-lens capture merge: give the shard folders and --out', USAGE);
   const manifest = await mergeRuns(positionals, values.out);
   const units = Object.keys(manifest.units).length;
-  process.stdout.write(values.json ? `${JSON.stringify({ run: values.out, units }, null, 2)}\n` : `${values.out}: merged ${positionals.length} shards, ${units} units\n`);
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ run: values.out, units }, null, 2)}\n`
+      : `${values.out}: merged ${positionals.length} shards, ${units} units\n`,
+  );
   return 0;
 }

@@ -41,17 +41,22 @@ const NOT_BUILT = [
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'Build the reference pair, generate probes, capture, compute metrics and check them against the planted ground truth.',
+  summary:
+    'Build the reference pair, generate probes, capture, compute metrics and check them against the planted ground truth.',
   help: HELP,
   async run(argv) {
     const { values, positionals } = parseFlags('demo', argv, {
-      quick: { type: 'boolean' }, 'no-serve': { type: 'boolean' }, out: { type: 'string' }, ep: { type: 'string' },
+      quick: { type: 'boolean' },
+      'no-serve': { type: 'boolean' },
+      out: { type: 'string' },
+      ep: { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    if (positionals.length > 0) fail('E_USAGE', `acc-lens demo takes no arguments (got ${positionals.join(' ')})`, 'Run `acc-lens demo --help`.');
+    if (positionals.length > 0)
+      fail('E_USAGE', `acc-lens demo takes no arguments (got ${positionals.join(' ')})`, 'Run `acc-lens demo --help`.');
     const ep = values.ep ?? 'auto';
     if (ep !== 'auto' && ep !== 'cpu' && ep !== 'cuda') fail('E_USAGE', `--ep ${ep}: expected auto, cpu or cuda`);
     const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -61,7 +66,11 @@ export const demoCommand: Command = {
 
     say('[1/5] reference model pair');
     const pair = await buildPairFiles(DEFAULT_PAIR_DIR, { reuse: true });
-    say(pair.reused ? `      reused ${DEFAULT_PAIR_DIR}` : `      built ${pair.files.length} files in ${pair.seconds.toFixed(1)} s → ${DEFAULT_PAIR_DIR}`);
+    say(
+      pair.reused
+        ? `      reused ${DEFAULT_PAIR_DIR}`
+        : `      built ${pair.files.length} files in ${pair.seconds.toFixed(1)} s → ${DEFAULT_PAIR_DIR}`,
+    );
 
     say(`[2/5] probes: ${size.perFamily} per family × 5 families at ~${size.tokens} tokens`);
     const probesPath = `${out}.probes.jsonl`;
@@ -72,38 +81,70 @@ export const demoCommand: Command = {
 
     say('[3/5] capture: base and tuned (fused graphs)');
     const report = progressReporter(isTerminal(), (s) => process.stdout.write(s.startsWith('\r') ? s : `      ${s}`));
-    const captureDemo = () => runCapture({
-      models: [{ name: 'base', path: pairModelPath(DEFAULT_PAIR_DIR, 'base', 'fused') }, { name: 'tuned', path: pairModelPath(DEFAULT_PAIR_DIR, 'tuned', 'fused') }],
-      probes: probesPath, out, ep, onProgress: report,
-    });
-    const capture = await captureDemo().catch(async (error: unknown) => {
-      // The demo owns its run folder: one made by another version or probe set is started afresh.
-      if (!(error instanceof AccLensError && error.code === 'E_CONFIG_INVALID' && error.message.startsWith('cannot resume'))) throw error;
-      say(`      ${out} was captured with other inputs (${error.message.replace(/^cannot resume [^:]*: /, '')}); starting it afresh`);
-      await removeRun(out);
-      return captureDemo();
-    }).finally(() => report.end());
+    const captureDemo = () =>
+      runCapture({
+        models: [
+          { name: 'base', path: pairModelPath(DEFAULT_PAIR_DIR, 'base', 'fused') },
+          { name: 'tuned', path: pairModelPath(DEFAULT_PAIR_DIR, 'tuned', 'fused') },
+        ],
+        probes: probesPath,
+        out,
+        ep,
+        onProgress: report,
+      });
+    const capture = await captureDemo()
+      .catch(async (error: unknown) => {
+        // The demo owns its run folder: one made by another version or probe set is started afresh.
+        if (!(
+          error instanceof AccLensError &&
+          error.code === 'E_CONFIG_INVALID' &&
+          error.message.startsWith('cannot resume')
+        ))
+          throw error;
+        say(
+          `      ${out} was captured with other inputs (${error.message.replace(/^cannot resume [^:]*: /, '')}); starting it afresh`,
+        );
+        await removeRun(out);
+        return captureDemo();
+      })
+      .finally(() => report.end());
     const u = capture.units;
-    say(`      ${u.done} units captured, ${u.resumed} already done, ${u.skipped} skipped: ${capture.tokens} tokens in ${capture.seconds.toFixed(1)} s on ${capture.executionProvider} → ${out}`);
+    say(
+      `      ${u.done} units captured, ${u.resumed} already done, ${u.skipped} skipped: ${capture.tokens} tokens in ${capture.seconds.toFixed(1)} s on ${capture.executionProvider} → ${out}`,
+    );
 
     say('[4/5] metrics');
     const run = await openRun(out);
     const metrics = await computeMetrics(runSource(run), {
-      resamples: 1000, permutations: 1000, seed: 0, alpha: 0.05, method: 'percentile', selectOn: 'half', models: ['base', 'tuned'],
+      resamples: 1000,
+      permutations: 1000,
+      seed: 0,
+      alpha: 0.05,
+      method: 'percentile',
+      selectOn: 'half',
+      models: ['base', 'tuned'],
     });
     await writeMetrics(run, metrics);
     say(formatReport(metrics.summary).replace(/^/gm, '      '));
 
     say('[5/5] check against the planted ground truth (models/reference-pair/ground-truth.json)');
-    const truth = GroundTruthSchema.parse(JSON.parse(readFileSync(join(DEFAULT_PAIR_DIR, 'ground-truth.json'), 'utf8')));
+    const truth = GroundTruthSchema.parse(
+      JSON.parse(readFileSync(join(DEFAULT_PAIR_DIR, 'ground-truth.json'), 'utf8')),
+    );
     const checks = checkGroundTruth(metrics.summary, truth);
     for (const c of checks) say(`      ${c.pass ? '✓' : '✗'} ${c.name}: ${c.observed} (expected ${c.expected})`);
     const missed = checks.filter((c) => !c.pass).length;
-    say(missed === 0 ? `      all ${checks.length} planted effects recovered` : `      ${missed} of ${checks.length} checks FAILED`);
+    say(
+      missed === 0
+        ? `      all ${checks.length} planted effects recovered`
+        : `      ${missed} of ${checks.length} checks FAILED`,
+    );
 
     say('Not there yet:');
     for (const line of NOT_BUILT) say(`      ${line}`);
-    say(`Done in ${((performance.now() - started) / 1000).toFixed(0)} s. Explore: acc-lens metrics ${out} --json | acc-lens export ${out} --parquet`);
+    say(
+      `Done in ${((performance.now() - started) / 1000).toFixed(0)} s. Explore: acc-lens metrics ${out} --json | acc-lens export ${out} --parquet`,
+    );
     return missed === 0 ? 0 : 1;
   },
 };

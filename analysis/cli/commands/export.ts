@@ -26,16 +26,21 @@ See docs/run-store.md for every column.`;
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'Write Parquet copies of a run\'s Arrow tables for pandas / polars / DuckDB.',
+  summary: "Write Parquet copies of a run's Arrow tables for pandas / polars / DuckDB.",
   help: HELP,
   async run(argv) {
-    const { values, positionals } = parseFlags('export', argv, { parquet: { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' } });
+    const { values, positionals } = parseFlags('export', argv, {
+      parquet: { type: 'boolean' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+    });
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
     const [runDir, ...extra] = positionals;
-    if (runDir === undefined || extra.length > 0) fail('E_USAGE', `acc-lens export takes one RUN folder (got ${positionals.length})`, USAGE);
+    if (runDir === undefined || extra.length > 0)
+      fail('E_USAGE', `acc-lens export takes one RUN folder (got ${positionals.length})`, USAGE);
     if (!values.parquet) fail('E_USAGE', 'acc-lens export: choose a format: --parquet', USAGE);
     const run = await openRun(runDir);
     const files = await exportParquet(run, values.out ?? join(runDir, 'parquet'));
@@ -44,9 +49,14 @@ export const exportCommand: Command = {
       return 0;
     }
     const width = Math.max(5, ...files.map((f) => f.table.length));
-    const lines = files.map((f) => `${f.table.padEnd(width)}  ${String(f.rows).padStart(12)} rows  ${mib(f.bytes).padStart(10)}  ${f.path}`);
-    process.stdout.write(`${[`${'table'.padEnd(width)}  ${'rows'.padStart(17)}  ${'size'.padStart(10)}  file`, ...lines].join('\n')}\n`);
-    if (files.length === 0) process.stdout.write(`${runDir} has no finished units and no probe set yet; nothing to export.\n`);
+    const lines = files.map(
+      (f) => `${f.table.padEnd(width)}  ${String(f.rows).padStart(12)} rows  ${mib(f.bytes).padStart(10)}  ${f.path}`,
+    );
+    process.stdout.write(
+      `${[`${'table'.padEnd(width)}  ${'rows'.padStart(17)}  ${'size'.padStart(10)}  file`, ...lines].join('\n')}\n`,
+    );
+    if (files.length === 0)
+      process.stdout.write(`${runDir} has no finished units and no probe set yet; nothing to export.\n`);
     return 0;
   },
 };

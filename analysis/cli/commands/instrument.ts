@@ -23,30 +23,53 @@ See docs/instrumentation.md.`;
 
 export const instrumentCommand: Command = {
   name: 'instrument',
-  summary: 'Find each layer\'s attention and router in an ONNX decoder, report their form, and write an instrumented copy.',
+  summary:
+    "Find each layer's attention and router in an ONNX decoder, report their form, and write an instrumented copy.",
   help: HELP,
   async run(argv) {
-    const { values, positionals } = parseFlags('instrument', argv, { out: { type: 'string' }, json: { type: 'boolean' } });
-    if (values.help) { process.stdout.write(`${HELP}\n`); return 0; }
+    const { values, positionals } = parseFlags('instrument', argv, {
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
     const [modelPath, ...extra] = positionals;
-    if (modelPath === undefined || extra.length > 0) fail('E_USAGE', `acc-lens instrument takes one MODEL.onnx (got ${positionals.length})`, USAGE);
+    if (modelPath === undefined || extra.length > 0)
+      fail('E_USAGE', `acc-lens instrument takes one MODEL.onnx (got ${positionals.length})`, USAGE);
     const loaded = readModel(modelPath);
     const plan = planInstrumentation(discoverModel(loaded.model));
     if (plan.tensors.length === 0) {
       const why = plan.uncapturable.map((u) => `  ${u.node} (${u.op || u.what}): ${u.reason}`).join('\n');
-      fail('E_ONNX_CONTRACT', `${modelPath}: nothing can be captured — no attention or router found${why ? `:\n${why}` : ' (no Softmax, Attention, GroupQueryAttention, MultiHeadAttention, MoE or TopK nodes)'}`,
-        'Export the model with attention unfused (MatMul → Softmax) or with ONNX Attention / GroupQueryAttention; see docs/instrumentation.md.');
+      fail(
+        'E_ONNX_CONTRACT',
+        `${modelPath}: nothing can be captured — no attention or router found${why ? `:\n${why}` : ' (no Softmax, Attention, GroupQueryAttention, MultiHeadAttention, MoE or TopK nodes)'}`,
+        'Export the model with attention unfused (MatMul → Softmax) or with ONNX Attention / GroupQueryAttention; see docs/instrumentation.md.',
+      );
     }
-    const out = values.out ?? join(dirname(loaded.path), `${basename(loaded.path).replace(/\.onnx$/, '')}.instrumented.onnx`);
+    const out =
+      values.out ?? join(dirname(loaded.path), `${basename(loaded.path).replace(/\.onnx$/, '')}.instrumented.onnx`);
     const written = writeModel(loaded, instrumentModel(loaded.model, plan), out);
-    process.stdout.write(values.json ? `${JSON.stringify({ model: loaded.path, out: written, ...summary(plan) }, null, 2)}\n` : `${table(plan)}\nwrote ${written}\n`);
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify({ model: loaded.path, out: written, ...summary(plan) }, null, 2)}\n`
+        : `${table(plan)}\nwrote ${written}\n`,
+    );
     return 0;
   },
 };
 
 function summary(plan: Instrumentation) {
   const { discovery } = plan;
-  return { family: discovery.family, kvCacheInputs: discovery.kvCacheInputs, attention: discovery.attention, routers: discovery.routers, tensors: plan.tensors, uncapturable: plan.uncapturable };
+  return {
+    family: discovery.family,
+    kvCacheInputs: discovery.kvCacheInputs,
+    attention: discovery.attention,
+    routers: discovery.routers,
+    tensors: plan.tensors,
+    uncapturable: plan.uncapturable,
+  };
 }
 
 /** One row per layer: attention form and heads, router form, experts, top-k, captured tensors. */
@@ -56,13 +79,27 @@ function table(plan: Instrumentation): string {
   const rows = layers.map((L) => {
     const a = attention.find((s) => s.layer === L);
     const r = routers.find((s) => s.layer === L);
-    const captured = plan.tensors.filter((t) => t.layer === L).map((t) => t.kind).join(', ');
-    return [String(L), a ? a.form + (a.rotary ? '+rope' : '') : '-', a ? `${a.queryHeads ?? '?'}/${a.kvHeads ?? '?'}` : '-',
-      r?.form ?? '-', r ? String(r.experts ?? '?') : '-', r ? String(r.topK ?? '?') : '-', captured || 'nothing'];
+    const captured = plan.tensors
+      .filter((t) => t.layer === L)
+      .map((t) => t.kind)
+      .join(', ');
+    return [
+      String(L),
+      a ? a.form + (a.rotary ? '+rope' : '') : '-',
+      a ? `${a.queryHeads ?? '?'}/${a.kvHeads ?? '?'}` : '-',
+      r?.form ?? '-',
+      r ? String(r.experts ?? '?') : '-',
+      r ? String(r.topK ?? '?') : '-',
+      captured || 'nothing',
+    ];
   });
   const header = ['layer', 'attention', 'q/kv heads', 'router', 'experts', 'top-k', 'captured'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const notes = plan.uncapturable.map((u) => `not captured: ${u.node} (${u.op || u.what}) — ${u.reason}`);
   return [line(header), ...rows.map(line), ...notes, ...kvNotes(plan)].join('\n');
 }
@@ -72,10 +109,16 @@ function kvNotes(plan: Instrumentation): string[] {
   const { attention, kvCacheInputs } = plan.discovery;
   if (kvCacheInputs.length > 0) {
     const readable = kvCacheInputs.some((n) => KV_NAMINGS.some((k) => k.pastPattern.test(n)));
-    return readable ? [] : [`note: KV-cache inputs ${kvCacheInputs.slice(0, 2).join(', ')}… are not in a naming acc-lens capture reads (past_key_values.N.key/value); capture will refuse this model`];
+    return readable
+      ? []
+      : [
+          `note: KV-cache inputs ${kvCacheInputs.slice(0, 2).join(', ')}… are not in a naming acc-lens capture reads (past_key_values.N.key/value); capture will refuse this model`,
+        ];
   }
   if (attention.length === 0) return [];
   const heads = Math.max(1, ...attention.map((a) => (typeof a.queryHeads === 'number' ? a.queryHeads : 0)));
   const gibAt8k = (heads * 8192 ** 2 * 4) / 2 ** 30;
-  return [`note: no KV-cache inputs — acc-lens capture runs each probe in one pass (chunk = T), so attention needs heads × T² × 4 B per layer (${heads} heads: ${gibAt8k.toFixed(1)} GiB at 8k tokens) and probes over the memory budget are refused; export with past_key_values.N.key/value inputs and present.N.key/value outputs to capture in chunks`];
+  return [
+    `note: no KV-cache inputs — acc-lens capture runs each probe in one pass (chunk = T), so attention needs heads × T² × 4 B per layer (${heads} heads: ${gibAt8k.toFixed(1)} GiB at 8k tokens) and probes over the memory budget are refused; export with past_key_values.N.key/value inputs and present.N.key/value outputs to capture in chunks`,
+  ];
 }

@@ -1,7 +1,16 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fail } from '../../errors.ts';
-import { openRun, readPart, readTable, writeArrowFile, writeFileAtomic, ensureDir, manifestProvenance, type Run } from '../../io/index.ts';
+import {
+  openRun,
+  readPart,
+  readTable,
+  writeArrowFile,
+  writeFileAtomic,
+  ensureDir,
+  manifestProvenance,
+  type Run,
+} from '../../io/index.ts';
 import { computeMetrics, type MetricsOptions, type MetricsOutput } from '../../metrics/run/compute-run.ts';
 import { formatReport } from '../../metrics/run/report.ts';
 import type { MetricsSource } from '../../metrics/run/source.ts';
@@ -10,7 +19,8 @@ import { provenanceMetadata } from '../../schema/metadata.ts';
 import { METRICS_DIR, METRICS_TABLES, metricsTableFile, type MetricsTableName } from '../../schema/metrics-tables.ts';
 import { parseFlags, type Command } from '../command.ts';
 
-const USAGE = 'Usage: acc-lens metrics RUN [--resamples N] [--permutations N] [--seed S] [--select-on half|none|split:S] [--ci percentile|bca] [--alpha A] [--top-experts N] [--base NAME] [--tuned NAME] [--json]';
+const USAGE =
+  'Usage: acc-lens metrics RUN [--resamples N] [--permutations N] [--seed S] [--select-on half|none|split:S] [--ci percentile|bca] [--alpha A] [--top-experts N] [--base NAME] [--tuned NAME] [--json]';
 const HELP = `${USAGE}
 
 Compares the base and the tuned model of a captured run and writes derived tables with
@@ -52,7 +62,10 @@ const FlagsSchema = z.object({
   resamples: z.coerce.number().int().min(1).max(100_000).default(1000),
   permutations: z.coerce.number().int().min(1).max(100_000).default(1000),
   seed: z.coerce.number().int().min(0).default(0),
-  'select-on': z.string().regex(/^(half|none|split:\d+)$/, 'expected half, none or split:SEED').default('half'),
+  'select-on': z
+    .string()
+    .regex(/^(half|none|split:\d+)$/, 'expected half, none or split:SEED')
+    .default('half'),
   ci: z.enum(['percentile', 'bca']).default('percentile'),
   alpha: z.coerce.number().gt(0).lt(1).default(0.05),
   'top-experts': z.coerce.number().int().min(1).optional(),
@@ -96,15 +109,24 @@ export const metricsCommand: Command = {
   help: HELP,
   async run(argv) {
     const { values, positionals } = parseFlags('metrics', argv, {
-      resamples: { type: 'string' }, permutations: { type: 'string' }, seed: { type: 'string' }, 'select-on': { type: 'string' },
-      ci: { type: 'string' }, alpha: { type: 'string' }, 'top-experts': { type: 'string' }, base: { type: 'string' }, tuned: { type: 'string' }, json: { type: 'boolean' },
+      resamples: { type: 'string' },
+      permutations: { type: 'string' },
+      seed: { type: 'string' },
+      'select-on': { type: 'string' },
+      ci: { type: 'string' },
+      alpha: { type: 'string' },
+      'top-experts': { type: 'string' },
+      base: { type: 'string' },
+      tuned: { type: 'string' },
+      json: { type: 'boolean' },
     });
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
     const [runDir, ...extra] = positionals;
-    if (runDir === undefined || extra.length > 0) fail('E_USAGE', `acc-lens metrics takes one RUN folder (got ${positionals.length})`, USAGE);
+    if (runDir === undefined || extra.length > 0)
+      fail('E_USAGE', `acc-lens metrics takes one RUN folder (got ${positionals.length})`, USAGE);
     const { json, help: _help, ...rest } = values;
     const parsed = FlagsSchema.safeParse(rest);
     if (!parsed.success) {
@@ -114,20 +136,40 @@ export const metricsCommand: Command = {
     const flags = parsed.data;
     const run = await openRun(runDir);
     for (const m of [flags.base, flags.tuned]) {
-      if (run.manifest.models[m] === undefined) fail('E_USAGE', `${runDir} has no model "${m}"; it has ${Object.keys(run.manifest.models).join(', ')}`, 'Name the two models with --base NAME --tuned NAME.');
+      if (run.manifest.models[m] === undefined)
+        fail(
+          'E_USAGE',
+          `${runDir} has no model "${m}"; it has ${Object.keys(run.manifest.models).join(', ')}`,
+          'Name the two models with --base NAME --tuned NAME.',
+        );
     }
     const selectOn = flags['select-on'];
     const options: MetricsOptions = {
-      resamples: flags.resamples, permutations: flags.permutations, seed: flags.seed, alpha: flags.alpha, method: flags.ci,
+      resamples: flags.resamples,
+      permutations: flags.permutations,
+      seed: flags.seed,
+      alpha: flags.alpha,
+      method: flags.ci,
       selectOn: selectOn === 'none' ? 'none' : 'half',
       ...(selectOn.startsWith('split:') ? { splitSeed: Number(selectOn.slice(6)) } : {}),
       models: [flags.base, flags.tuned],
       ...(flags['top-experts'] !== undefined ? { topN: flags['top-experts'] } : {}),
     };
-    const output = await computeMetrics(runSource(run), options, (stage) => { if (!json) process.stderr.write(`metrics: ${stage}…\n`); });
-    if (output.summary.probes.n === 0) fail('E_USAGE', `${runDir} has no probe finished for both ${flags.base} and ${flags.tuned}`, 'Run `acc-lens capture` on the run first.');
+    const output = await computeMetrics(runSource(run), options, (stage) => {
+      if (!json) process.stderr.write(`metrics: ${stage}…\n`);
+    });
+    if (output.summary.probes.n === 0)
+      fail(
+        'E_USAGE',
+        `${runDir} has no probe finished for both ${flags.base} and ${flags.tuned}`,
+        'Run `acc-lens capture` on the run first.',
+      );
     const files = await writeMetrics(run, output);
-    process.stdout.write(json ? `${JSON.stringify(output.summary, null, 2)}\n` : `${formatReport(output.summary)}\nWrote ${files.length} files to ${join(runDir, METRICS_DIR)}/\n`);
+    process.stdout.write(
+      json
+        ? `${JSON.stringify(output.summary, null, 2)}\n`
+        : `${formatReport(output.summary)}\nWrote ${files.length} files to ${join(runDir, METRICS_DIR)}/\n`,
+    );
     return 0;
   },
 };

@@ -35,17 +35,25 @@ export const modelsCommand: Command = {
       return 0;
     }
     if (positionals[0] !== 'build' || positionals.length > 1) {
-      throw new AccLensError('E_USAGE', `acc-lens models: expected the subcommand "build", got ${positionals.length ? `"${positionals.join(' ')}"` : 'nothing'}`, 'Run `acc-lens models build`.');
+      throw new AccLensError(
+        'E_USAGE',
+        `acc-lens models: expected the subcommand "build", got ${positionals.length ? `"${positionals.join(' ')}"` : 'nothing'}`,
+        'Run `acc-lens models build`.',
+      );
     }
     const dir = resolve(values.out ?? DEFAULT_PAIR_DIR);
-    const log = (line: string) => { if (!values.json) process.stderr.write(`${line}\n`); };
+    const log = (line: string) => {
+      if (!values.json) process.stderr.write(`${line}\n`);
+    };
     log(`building the reference pair into ${dir}`);
     const result = await buildPairFiles(dir, { onFile: (name) => log(`  wrote ${name}`) });
     if (values.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
       const total = result.files.reduce((s, f) => s + f.bytes, 0);
-      process.stdout.write(`built ${result.files.length} files (${(total / 1e6).toFixed(0)} MB) in ${result.seconds.toFixed(1)} s → ${dir}\n`);
+      process.stdout.write(
+        `built ${result.files.length} files (${(total / 1e6).toFixed(0)} MB) in ${result.seconds.toFixed(1)} s → ${dir}\n`,
+      );
     }
     return 0;
   },

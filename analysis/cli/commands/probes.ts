@@ -83,8 +83,14 @@ const accFamily = (v: string | undefined): AccFamily | undefined => {
 
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags('probes', argv, {
-    n: { type: 'string' }, tokens: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-    family: { type: 'string' }, format: { type: 'string' }, 'skip-bad': { type: 'boolean' }, json: { type: 'boolean' },
+    n: { type: 'string' },
+    tokens: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    family: { type: 'string' },
+    format: { type: 'string' },
+    'skip-bad': { type: 'boolean' },
+    json: { type: 'boolean' },
     tokenizer: { type: 'string' },
   });
   const [sub, file] = positionals;
@@ -100,33 +106,70 @@ async function run(argv: string[]): Promise<number> {
     if (!parsed.success) usage(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
     const options: GenerateOptions = { n: parsed.data.n, tokens: parsed.data.tokens, seed: parsed.data.seed };
     const family = sub === 'acc' ? (accFamily(values.family) ?? usage('acc needs --family search|swe|sql')) : undefined;
-    const probes = sub === 'mrcr' ? generateMrcr(options) : sub === 'graphwalks' ? generateGraphwalks(options) : generateAcc(family as AccFamily, options);
+    const probes =
+      sub === 'mrcr'
+        ? generateMrcr(options)
+        : sub === 'graphwalks'
+          ? generateGraphwalks(options)
+          : generateAcc(family as AccFamily, options);
     writeJsonl(parsed.data.out, probes);
-    print(`wrote ${probes.length} ${family ?? sub} probes (~${options.tokens} tokens each, seed ${options.seed}) to ${parsed.data.out}`, { out: parsed.data.out, probes: probes.length, family: family ?? sub, ...options });
+    print(
+      `wrote ${probes.length} ${family ?? sub} probes (~${options.tokens} tokens each, seed ${options.seed}) to ${parsed.data.out}`,
+      { out: parsed.data.out, probes: probes.length, family: family ?? sub, ...options },
+    );
     return 0;
   }
   if (sub === 'import') {
     if (file === undefined || values.out === undefined) usage('import needs FILE and --out FILE');
-    if (values.format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(values.format)) usage(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
-    const result = await importProbes(file, readInput(file), { format: values.format as ImportFormat | undefined, family: accFamily(values.family), skipBad: values['skip-bad'] === true });
+    if (values.format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(values.format))
+      usage(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+    const result = await importProbes(file, readInput(file), {
+      format: values.format as ImportFormat | undefined,
+      family: accFamily(values.family),
+      skipBad: values['skip-bad'] === true,
+    });
     writeJsonl(values.out, result.probes);
     const lines = [`imported ${result.probes.length} probes (${result.format}) from ${file} to ${values.out}`];
-    if (result.evidence_missing > 0) lines.push(`evidence not found in ${result.evidence_missing} probes (kept, flagged evidence_found: false)`);
+    if (result.evidence_missing > 0)
+      lines.push(`evidence not found in ${result.evidence_missing} probes (kept, flagged evidence_found: false)`);
     for (const b of result.bad) lines.push(`skipped ${b.file}:${b.line}: ${b.message}`);
-    print(lines.join('\n'), { format: result.format, probes: result.probes.length, evidence_missing: result.evidence_missing, skipped: result.bad });
+    print(lines.join('\n'), {
+      format: result.format,
+      probes: result.probes.length,
+      evidence_missing: result.evidence_missing,
+      skipped: result.bad,
+    });
     return 0;
   }
   if (sub === 'inspect') {
     if (file === undefined) usage('inspect needs FILE');
-    const { rows, bad } = parseJsonl(new TextDecoder().decode(readInput(file)), file, ProbeSchema, values['skip-bad'] === true);
+    const { rows, bad } = parseJsonl(
+      new TextDecoder().decode(readInput(file)),
+      file,
+      ProbeSchema,
+      values['skip-bad'] === true,
+    );
     const tokenizer = loadTokenizer(values.tokenizer);
     const summary = summarize(rows.map((r) => tokenizeProbe(tokenizer, r.value)));
-    const human = [`${summary.probes} probes in ${file}`, `length histogram: ${Object.entries(summary.length_histogram).map(([k, v]) => `${k}: ${v}`).join(', ')}`];
+    const human = [
+      `${summary.probes} probes in ${file}`,
+      `length histogram: ${Object.entries(summary.length_histogram)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')}`,
+    ];
     for (const [family, s] of Object.entries(summary.families)) {
       human.push(`${family}: ${s.probes} probes, tokens ${s.tokens.min}..${s.tokens.max} (median ${s.tokens.median})`);
-      human.push(`  segments: ${Object.entries(s.segment_kinds).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      human.push(`  evidence distance (tokens before the question/answer): min ${s.evidence_distance.min ?? '-'}, median ${s.evidence_distance.median ?? '-'}, max ${s.evidence_distance.max ?? '-'}`);
-      human.push(`  retrievability: answer ${s.retrievability.answer.toFixed(3)}, question ${s.retrievability.question.toFixed(3)}; evidence missing in ${s.evidence_missing}`);
+      human.push(
+        `  segments: ${Object.entries(s.segment_kinds)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+      human.push(
+        `  evidence distance (tokens before the question/answer): min ${s.evidence_distance.min ?? '-'}, median ${s.evidence_distance.median ?? '-'}, max ${s.evidence_distance.max ?? '-'}`,
+      );
+      human.push(
+        `  retrievability: answer ${s.retrievability.answer.toFixed(3)}, question ${s.retrievability.question.toFixed(3)}; evidence missing in ${s.evidence_missing}`,
+      );
     }
     for (const b of bad) human.push(`skipped ${b.file}:${b.line}: ${b.message}`);
     print(human.join('\n'), { ...summary, skipped: bad });

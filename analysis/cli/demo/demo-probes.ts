@@ -3,7 +3,10 @@ import { generateGraphwalks } from '../../probes/graphwalks/generate.ts';
 import { generateMrcr } from '../../probes/mrcr/generate.ts';
 import type { TextProbe } from '../../probes/schema.ts';
 
-export interface DemoSize { perFamily: number; tokens: number }
+export interface DemoSize {
+  perFamily: number;
+  tokens: number;
+}
 
 export const DEMO_SIZES: Record<'quick' | 'full', DemoSize> = {
   quick: { perFamily: 4, tokens: 1000 },

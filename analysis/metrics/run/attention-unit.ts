@@ -6,7 +6,15 @@ import { sinkMass } from '../sink-mass.ts';
 /** Query sets in the run store's order (analysis/schema/query-sets.ts). */
 export const QUERY_SET_NAMES = ['answer', 'last', 'question', 'all'] as const;
 /** Per-head attention metrics, in column order of a cell's values. */
-export const ATTENTION_METRICS = ['evidence_mass', 'evidence_lift', 'distractor_mass', 'distractor_lift', 'sink_mass', 'local_mass', 'entropy_bits'] as const;
+export const ATTENTION_METRICS = [
+  'evidence_mass',
+  'evidence_lift',
+  'distractor_mass',
+  'distractor_lift',
+  'sink_mass',
+  'local_mass',
+  'entropy_bits',
+] as const;
 export type AttentionMetric = (typeof ATTENTION_METRICS)[number];
 const M = ATTENTION_METRICS.length;
 const at = (m: AttentionMetric) => ATTENTION_METRICS.indexOf(m);
@@ -25,12 +33,37 @@ export interface AttentionCell {
 }
 
 export const cellKey = (layer: number, head: number, qs: number): number => (layer * 1024 + head) * 8 + qs;
-export const cellOf = (key: number) => ({ layer: Math.floor(key / 8192), head: Math.floor(key / 8) % 1024, qs: key % 8 });
+export const cellOf = (key: number) => ({
+  layer: Math.floor(key / 8192),
+  head: Math.floor(key / 8) % 1024,
+  qs: key % 8,
+});
 
 export interface UnitAttentionInput {
-  segments?: { layer: ArrayLike<number>; head: ArrayLike<number>; query_segment: ArrayLike<number>; key_segment: ArrayLike<number>; mass: ArrayLike<number>; n_queries: ArrayLike<number> };
-  distance?: { layer: ArrayLike<number>; head: ArrayLike<number>; query_set: readonly (string | null)[]; bin: ArrayLike<number>; mass: ArrayLike<number>; n_queries: ArrayLike<number> };
-  rows?: { layer: ArrayLike<number>; head: ArrayLike<number>; query_set: readonly (string | null)[]; query_pos: ArrayLike<number>; key_pos: ArrayLike<number>; weight: ArrayLike<number> };
+  segments?: {
+    layer: ArrayLike<number>;
+    head: ArrayLike<number>;
+    query_segment: ArrayLike<number>;
+    key_segment: ArrayLike<number>;
+    mass: ArrayLike<number>;
+    n_queries: ArrayLike<number>;
+  };
+  distance?: {
+    layer: ArrayLike<number>;
+    head: ArrayLike<number>;
+    query_set: readonly (string | null)[];
+    bin: ArrayLike<number>;
+    mass: ArrayLike<number>;
+    n_queries: ArrayLike<number>;
+  };
+  rows?: {
+    layer: ArrayLike<number>;
+    head: ArrayLike<number>;
+    query_set: readonly (string | null)[];
+    query_pos: ArrayLike<number>;
+    key_pos: ArrayLike<number>;
+    weight: ArrayLike<number>;
+  };
 }
 
 function cell(map: Map<number, AttentionCell>, key: number): AttentionCell {
@@ -44,7 +77,7 @@ function cell(map: Map<number, AttentionCell>, key: number): AttentionCell {
 
 /** Runs [start, end) of equal (layer, head) in rows sorted by layer then head. */
 function* groups(layer: ArrayLike<number>, head: ArrayLike<number>): Generator<[number, number]> {
-  for (let s = 0; s < layer.length; ) {
+  for (let s = 0; s < layer.length;) {
     let e = s + 1;
     while (e < layer.length && layer[e] === layer[s] && head[e] === head[s]) e++;
     yield [s, e];
@@ -84,7 +117,8 @@ function meanUniform(spans: readonly Span[], tokens: readonly Span[]): number {
 export function unitAttention(input: UnitAttentionInput, layout: ProbeLayout): Map<number, AttentionCell> {
   const out = new Map<number, AttentionCell>();
   const kinds = (k: string) => new Set(layout.segments.filter((s) => s.kind === k).map((s) => s.index));
-  const spansOf = (k: string) => layout.segments.filter((s) => s.kind === k).map((s) => ({ start: s.start, end: s.end }));
+  const spansOf = (k: string) =>
+    layout.segments.filter((s) => s.kind === k).map((s) => ({ start: s.start, end: s.end }));
   const evidence = { keys: kinds('evidence'), spans: spansOf('evidence') };
   const distractor = { keys: kinds('distractor'), spans: spansOf('distractor') };
   const allSegments = new Set([-1, ...layout.segments.map((s) => s.index)]);
@@ -101,7 +135,12 @@ export function unitAttention(input: UnitAttentionInput, layout: ProbeLayout): M
       uniform.set(q, [meanUniform(evidence.spans, tokens), meanUniform(distractor.spans, tokens)]);
     }
     for (const [start, end] of groups(s.layer, s.head)) {
-      const rows = { query: sub(s.query_segment, start, end), key: sub(s.key_segment, start, end), mass: sub(s.mass, start, end), nQueries: sub(s.n_queries, start, end) };
+      const rows = {
+        query: sub(s.query_segment, start, end),
+        key: sub(s.key_segment, start, end),
+        mass: sub(s.mass, start, end),
+        nQueries: sub(s.n_queries, start, end),
+      };
       for (const [qs, querySegs] of querySets) {
         const ev = segmentSetMass(rows, querySegs, evidence.keys);
         if (ev.nQueries === 0) continue;
@@ -133,14 +172,20 @@ export function unitAttention(input: UnitAttentionInput, layout: ProbeLayout): M
   return out;
 }
 
-const sub = (xs: ArrayLike<number>, s: number, e: number): ArrayLike<number> => ('subarray' in xs ? (xs as Float32Array).subarray(s, e) : Array.from(xs).slice(s, e));
+const sub = (xs: ArrayLike<number>, s: number, e: number): ArrayLike<number> =>
+  'subarray' in xs ? (xs as Float32Array).subarray(s, e) : Array.from(xs).slice(s, e);
 
 function setMetric(c: AttentionCell, m: AttentionMetric, v: number, ok: boolean): void {
   c.values[at(m)] = ok && Number.isFinite(v) ? v : 0;
   c.valid[at(m)] = ok && Number.isFinite(v) ? 1 : 0;
 }
 
-function rowMetrics(r: NonNullable<UnitAttentionInput['rows']>, out: Map<number, AttentionCell>, evidence: Span[], distractor: Span[]): void {
+function rowMetrics(
+  r: NonNullable<UnitAttentionInput['rows']>,
+  out: Map<number, AttentionCell>,
+  evidence: Span[],
+  distractor: Span[],
+): void {
   const ev = mergeSpans(evidence);
   const di = mergeSpans(distractor);
   const inside = (spans: Span[], k: number) => spans.some((s) => k >= s.start && k < s.end);
@@ -155,7 +200,16 @@ function rowMetrics(r: NonNullable<UnitAttentionInput['rows']>, out: Map<number,
   }
   for (const [key, idx] of byCell) {
     const c = cell(out, key);
-    setMetric(c, 'sink_mass', sinkMass(idx.map((i) => r.query_pos[i]!), idx.map((i) => r.key_pos[i]!), idx.map((i) => r.weight[i]!)), true);
+    setMetric(
+      c,
+      'sink_mass',
+      sinkMass(
+        idx.map((i) => r.query_pos[i]!),
+        idx.map((i) => r.key_pos[i]!),
+        idx.map((i) => r.weight[i]!),
+      ),
+      true,
+    );
     if (cellOf(key).qs !== 1) continue;
     // `last` has no segment of its own: evidence mass from its kept keys (lower bound), uniform from its position.
     const queries = [...new Set(idx.map((i) => r.query_pos[i]!))];

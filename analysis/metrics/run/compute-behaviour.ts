@@ -19,9 +19,26 @@ export interface BehaviourResult {
 }
 
 /** Answer log-prob per probe × model and its link to evidence lift at the top head (docs/metrics.md#behaviour). */
-export async function computeBehaviour(source: MetricsSource, ctx: MetricsContext, models: [string, string], link: AttentionResult['linkLift']): Promise<BehaviourResult> {
+export async function computeBehaviour(
+  source: MetricsSource,
+  ctx: MetricsContext,
+  models: [string, string],
+  link: AttentionResult['linkLift'],
+): Promise<BehaviourResult> {
   const P = ctx.probeIds.length;
-  const rows = rowsOf(['model', 'probe_id', 'family', 'split', 'answer_logprob', 'answer_logprob_sum', 'n_answer_tokens', 'evidence_lift', 'link_layer', 'link_head', 'link_query_set']);
+  const rows = rowsOf([
+    'model',
+    'probe_id',
+    'family',
+    'split',
+    'answer_logprob',
+    'answer_logprob_sum',
+    'n_answer_tokens',
+    'evidence_lift',
+    'link_layer',
+    'link_head',
+    'link_query_set',
+  ]);
   const lp = [new Float64Array(P), new Float64Array(P)];
   const has = [new Uint8Array(P), new Uint8Array(P)];
   for (const [m, model] of models.entries()) {
@@ -35,9 +52,17 @@ export async function computeBehaviour(source: MetricsSource, ctx: MetricsContex
       has[m]![i] = 1;
       const lift = link === null ? 0 : (m === 0 ? link.base : link.tuned)[i]!;
       push(rows, {
-        model, probe_id: id, family: ctx.families[ctx.familyIndex[i]!]!, split: ctx.split.mode === 'none' ? 'all' : ctx.split.select[i] ? 'select' : 'report',
-        answer_logprob: a.mean, answer_logprob_sum: a.sum, n_answer_tokens: a.n,
-        evidence_lift: link !== null && link.ok[i] ? lift : 0, link_layer: link?.layer ?? -1, link_head: link?.head ?? -1, link_query_set: link?.query_set ?? '',
+        model,
+        probe_id: id,
+        family: ctx.families[ctx.familyIndex[i]!]!,
+        split: ctx.split.mode === 'none' ? 'all' : ctx.split.select[i] ? 'select' : 'report',
+        answer_logprob: a.mean,
+        answer_logprob_sum: a.sum,
+        n_answer_tokens: a.n,
+        evidence_lift: link !== null && link.ok[i] ? lift : 0,
+        link_layer: link?.layer ?? -1,
+        link_head: link?.head ?? -1,
+        link_query_set: link?.query_set ?? '',
       });
     }
   }
@@ -46,12 +71,35 @@ export async function computeBehaviour(source: MetricsSource, ctx: MetricsContex
     const idx = [...ok.keys()].filter((i) => ok[i]);
     const xs = Float64Array.from(idx, (i) => x[i]!);
     const ys = Float64Array.from(idx, (i) => y[i]!);
-    const r = bootstrapVector({ ...ctx.plan, include: ok }, (w) => Float64Array.of(pearson(x, y, Float64Array.from(w, (v, i) => (ok[i] ? v : 0)))), ctx)[0] ?? { value: 0, lo: 0, hi: 0 };
+    const r = bootstrapVector(
+      { ...ctx.plan, include: ok },
+      (w) =>
+        Float64Array.of(
+          pearson(
+            x,
+            y,
+            Float64Array.from(w, (v, i) => (ok[i] ? v : 0)),
+          ),
+        ),
+      ctx,
+    )[0] ?? { value: 0, lo: 0, hi: 0 };
     return { pearson: est(r), spearman: spearman(xs, ys), n_probes: idx.length };
   };
-  const correlations = models.map((model, m) => ({ model, ...correlate(m === 0 ? link.base : link.tuned, lp[m]!, Uint8Array.from({ length: P }, (_, i) => (has[m]![i] && link.ok[i] ? 1 : 0))) }));
+  const correlations = models.map((model, m) => ({
+    model,
+    ...correlate(
+      m === 0 ? link.base : link.tuned,
+      lp[m]!,
+      Uint8Array.from({ length: P }, (_, i) => (has[m]![i] && link.ok[i] ? 1 : 0)),
+    ),
+  }));
   const both = Uint8Array.from({ length: P }, (_, i) => (has[0]![i] && has[1]![i] && link.ok[i] ? 1 : 0));
   const dLift = Float64Array.from({ length: P }, (_, i) => link.tuned[i]! - link.base[i]!);
   const dLp = Float64Array.from({ length: P }, (_, i) => lp[1]![i]! - lp[0]![i]!);
-  return { rows, correlations, deltaCorrelation: correlate(dLift, dLp, both), link: { layer: link.layer, head: link.head, query_set: link.query_set } };
+  return {
+    rows,
+    correlations,
+    deltaCorrelation: correlate(dLift, dLp, both),
+    link: { layer: link.layer, head: link.head, query_set: link.query_set },
+  };
 }

@@ -35,12 +35,24 @@ export interface MetricsOutput {
 }
 
 /** Computes every metric table and the summary of a run (docs/metrics.md). */
-export async function computeMetrics(source: MetricsSource, options: MetricsOptions, onProgress: (stage: string) => void = () => {}): Promise<MetricsOutput> {
+export async function computeMetrics(
+  source: MetricsSource,
+  options: MetricsOptions,
+  onProgress: (stage: string) => void = () => {},
+): Promise<MetricsOutput> {
   const started = Date.now();
   const [baseName, tunedName] = options.models;
   const probes = decodeTable(TABLES.probes, await source.probes());
   const segs = decodeTable(TABLES.segments, await source.segments());
-  const usable = (probes.probe_id as string[]).map((id, i) => ({ id, i })).filter(({ id }) => [baseName, tunedName].every((m) => ['attention_segments', 'attention_distance', 'attention_rows', 'routing', 'answer_logprobs'].some((t) => source.has(t as never, m, id))));
+  const usable = (probes.probe_id as string[])
+    .map((id, i) => ({ id, i }))
+    .filter(({ id }) =>
+      [baseName, tunedName].every((m) =>
+        ['attention_segments', 'attention_distance', 'attention_rows', 'routing', 'answer_logprobs'].some((t) =>
+          source.has(t as never, m, id),
+        ),
+      ),
+    );
   const probeIds = usable.map((u) => u.id);
   const families: string[] = [];
   const familyIndex = Int32Array.from(usable, ({ i }) => {
@@ -48,15 +60,35 @@ export async function computeMetrics(source: MetricsSource, options: MetricsOpti
     if (!families.includes(f)) families.push(f);
     return families.indexOf(f);
   });
-  const layouts = new Map<string, ProbeLayout>(usable.map(({ id, i }) => [id, { T: Number(probes.n_tokens![i]) + Number(probes.answer_n_tokens![i]), segments: [] }]));
-  (segs.probe_id as string[]).forEach((id, k) => layouts.get(id)?.segments.push({ index: Number(segs.segment_index![k]), kind: String(segs.kind![k]), start: Number(segs.token_start![k]), end: Number(segs.token_end![k]) }));
+  const layouts = new Map<string, ProbeLayout>(
+    usable.map(({ id, i }) => [
+      id,
+      { T: Number(probes.n_tokens![i]) + Number(probes.answer_n_tokens![i]), segments: [] },
+    ]),
+  );
+  (segs.probe_id as string[]).forEach((id, k) =>
+    layouts
+      .get(id)
+      ?.segments.push({
+        index: Number(segs.segment_index![k]),
+        kind: String(segs.kind![k]),
+        start: Number(segs.token_start![k]),
+        end: Number(segs.token_end![k]),
+      }),
+  );
   const rng = createRng(options.seed);
   const split = selectionSplit(familyIndex, options.selectOn, options.splitSeed ?? options.seed);
   const ctx: MetricsContext = {
-    probeIds, families, familyIndex, split,
+    probeIds,
+    families,
+    familyIndex,
+    split,
     plan: bootstrapPlan(familyIndex, null, options.resamples, rng.fork('bootstrap')),
     reportPlan: bootstrapPlan(familyIndex, split.report, options.resamples, rng.fork('bootstrap-report')),
-    alpha: options.alpha, method: options.method, permutations: options.permutations, rng: rng.fork('permutation'),
+    alpha: options.alpha,
+    method: options.method,
+    permutations: options.permutations,
+    rng: rng.fork('permutation'),
   };
   onProgress('attention');
   const units: [(Map<number, AttentionCell> | null)[], (Map<number, AttentionCell> | null)[]] = [[], []];
@@ -67,7 +99,10 @@ export async function computeMetrics(source: MetricsSource, options: MetricsOpti
   onProgress('routing');
   const routingData = await loadRouting(source, options.models, probeIds, layouts);
   const topN = options.topN ?? Math.max(1, Math.min(routingData.data.E, Math.round((routingData.data.E * 20) / 128)));
-  const routing = routingData.layers.length > 0 ? computeRouting(ctx, routingData.data, routingData.agreement, routingData.layers, topN, options.models) : null;
+  const routing =
+    routingData.layers.length > 0
+      ? computeRouting(ctx, routingData.data, routingData.agreement, routingData.layers, topN, options.models)
+      : null;
   onProgress('behaviour');
   const behaviour = await computeBehaviour(source, ctx, options.models, attention.linkLift);
   const tables: Record<string, Rows> = {
@@ -78,17 +113,40 @@ export async function computeMetrics(source: MetricsSource, options: MetricsOpti
   };
   if (routing !== null) {
     Object.assign(tables, {
-      metrics_routing_experts: routing.experts, metrics_routing_layers: routing.layers, metrics_routing_change: routing.change,
-      metrics_routing_mi: routing.mi, metrics_routing_overlap: routing.overlap, metrics_routing_agreement: routing.agreement,
+      metrics_routing_experts: routing.experts,
+      metrics_routing_layers: routing.layers,
+      metrics_routing_change: routing.change,
+      metrics_routing_mi: routing.mi,
+      metrics_routing_overlap: routing.overlap,
+      metrics_routing_agreement: routing.agreement,
     });
   }
-  const summary = buildSummary({ options, ctx, attention, routing, behaviour, topN, seconds: (Date.now() - started) / 1000, tables: Object.keys(tables) });
+  const summary = buildSummary({
+    options,
+    ctx,
+    attention,
+    routing,
+    behaviour,
+    topN,
+    seconds: (Date.now() - started) / 1000,
+    tables: Object.keys(tables),
+  });
   return { tables, summary };
 }
 
-async function attentionOf(source: MetricsSource, model: string, id: string, layout: ProbeLayout): Promise<Map<number, AttentionCell> | null> {
-  const read = async <T extends 'attention_segments' | 'attention_distance' | 'attention_rows'>(t: T) => (source.has(t, model, id) ? decodeTable(TABLES[t], await source.unit(t, model, id)) : undefined);
-  const [segments, distance, rows] = [await read('attention_segments'), await read('attention_distance'), await read('attention_rows')];
+async function attentionOf(
+  source: MetricsSource,
+  model: string,
+  id: string,
+  layout: ProbeLayout,
+): Promise<Map<number, AttentionCell> | null> {
+  const read = async <T extends 'attention_segments' | 'attention_distance' | 'attention_rows'>(t: T) =>
+    source.has(t, model, id) ? decodeTable(TABLES[t], await source.unit(t, model, id)) : undefined;
+  const [segments, distance, rows] = [
+    await read('attention_segments'),
+    await read('attention_distance'),
+    await read('attention_rows'),
+  ];
   if (segments === undefined && distance === undefined && rows === undefined) return null;
   return unitAttention({ segments: segments as never, distance: distance as never, rows: rows as never }, layout);
 }

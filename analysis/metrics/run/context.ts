@@ -27,11 +27,13 @@ export const familyRows = (ctx: MetricsContext): string[] => ['all', ...ctx.fami
 export function familyMask(ctx: MetricsContext, r: number, include?: ArrayLike<number>): Uint8Array {
   const n = ctx.probeIds.length;
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (r === 0 || ctx.familyIndex[i] === r - 1) && (include === undefined || include[i]) ? 1 : 0;
+  for (let i = 0; i < n; i++)
+    out[i] = (r === 0 || ctx.familyIndex[i] === r - 1) && (include === undefined || include[i]) ? 1 : 0;
   return out;
 }
 
-export const and = (a: ArrayLike<number>, b: ArrayLike<number>): Uint8Array => Uint8Array.from({ length: a.length }, (_, i) => (a[i] && b[i] ? 1 : 0));
+export const and = (a: ArrayLike<number>, b: ArrayLike<number>): Uint8Array =>
+  Uint8Array.from({ length: a.length }, (_, i) => (a[i] && b[i] ? 1 : 0));
 
 /** Summary form of an estimate: rounded for JSON, never NaN. */
 export const est = (e: Estimate): Estimate => ({ value: round(e.value), lo: round(e.lo), hi: round(e.hi) });
@@ -51,17 +53,32 @@ export interface Headline {
   n_probes: number;
 }
 
-export function headline(fields: Omit<Headline, 'base' | 'tuned' | 'delta' | 'p_value' | 'n_probes'>, e: PairedEstimate): Headline {
-  return { ...fields, base: est(e.base), tuned: est(e.tuned), delta: est(e.delta), p_value: round(e.pValue), n_probes: e.nProbes };
+export function headline(
+  fields: Omit<Headline, 'base' | 'tuned' | 'delta' | 'p_value' | 'n_probes'>,
+  e: PairedEstimate,
+): Headline {
+  return {
+    ...fields,
+    base: est(e.base),
+    tuned: est(e.tuned),
+    delta: est(e.delta),
+    p_value: round(e.pValue),
+    n_probes: e.nProbes,
+  };
 }
 
 /** Mean of xs over probes with mask = 1; 0 when none. */
 export function maskedMean(xs: ArrayLike<number>, mask: ArrayLike<number>): number {
   let s = 0;
   let n = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) { s += xs[i]!; n++; }
+  for (let i = 0; i < mask.length; i++)
+    if (mask[i]) {
+      s += xs[i]!;
+      n++;
+    }
   return n > 0 ? s / n : 0;
 }
 
 /** Indices sorted by value, largest first (ties: lower index first). */
-export const orderDesc = (values: readonly number[]): number[] => values.map((_, i) => i).sort((a, b) => values[b]! - values[a]! || a - b);
+export const orderDesc = (values: readonly number[]): number[] =>
+  values.map((_, i) => i).sort((a, b) => values[b]! - values[a]! || a - b);

@@ -12,14 +12,30 @@ import type { MetricsSource } from './source.ts';
  * Reads routing one probe at a time (both models), reduces it to per-probe usage and agreement
  * arrays, and drops the rows — memory stays at one probe's grids, not the run's routing table.
  */
-export async function loadRouting(source: MetricsSource, models: [string, string], probeIds: string[], layouts: Map<string, ProbeLayout>): Promise<{ data: RoutingData; agreement: AgreementData; layers: number[] }> {
+export async function loadRouting(
+  source: MetricsSource,
+  models: [string, string],
+  probeIds: string[],
+  layouts: Map<string, ProbeLayout>,
+): Promise<{ data: RoutingData; agreement: AgreementData; layers: number[] }> {
   const P = probeIds.length;
   let layers: number[] | null = null;
   let E = 0;
-  const usages: ({ u: [ReturnType<typeof expertUsage>, ReturnType<typeof expertUsage>]; agree: ReturnType<typeof routingAgreement>; E: number } | null)[] = [];
+  const usages: ({
+    u: [ReturnType<typeof expertUsage>, ReturnType<typeof expertUsage>];
+    agree: ReturnType<typeof routingAgreement>;
+    E: number;
+  } | null)[] = [];
   for (const id of probeIds) {
-    if (!models.every((m) => source.has('routing', m, id))) { usages.push(null); continue; }
-    const cols = await Promise.all(models.map(async (m) => decodeTable(TABLES.routing, await source.unit('routing', m, id)) as unknown as RoutingColumns));
+    if (!models.every((m) => source.has('routing', m, id))) {
+      usages.push(null);
+      continue;
+    }
+    const cols = await Promise.all(
+      models.map(
+        async (m) => decodeTable(TABLES.routing, await source.unit('routing', m, id)) as unknown as RoutingColumns,
+      ),
+    );
     if (layers === null) {
       const seen = new Set<number>();
       for (const c of cols) for (let i = 0; i < c.layer.length; i++) seen.add(c.layer[i]!);
@@ -32,13 +48,27 @@ export async function loadRouting(source: MetricsSource, models: [string, string
     const K = Math.max(...cols.map((c) => maxOf(c.rank) + 1));
     const grids = cols.map((c) => routingGrid(c, layers!, T, K)) as [RoutingGrid, RoutingGrid];
     const evidence = new Uint8Array(T);
-    for (const s of layout.segments) if (s.kind === 'evidence') evidence.fill(1, Math.max(0, s.start), Math.min(T, s.end));
+    for (const s of layout.segments)
+      if (s.kind === 'evidence') evidence.fill(1, Math.max(0, s.start), Math.min(T, s.end));
     // Each probe's usage has its own expert count Ep (≤ E, known only at the end); copied with stride Ep below.
-    usages.push({ u: [expertUsage(grids[0], Ep), expertUsage(grids[1], Ep)], agree: routingAgreement(grids[0], grids[1], evidence), E: Ep });
+    usages.push({
+      u: [expertUsage(grids[0], Ep), expertUsage(grids[1], Ep)],
+      agree: routingAgreement(grids[0], grids[1], evidence),
+      E: Ep,
+    });
   }
   const L = layers?.length ?? 0;
   const mk = () => new Float64Array(P * L * E);
-  const data: RoutingData = { P, L, E, selections: [mk(), mk()], gates: [mk(), mk()], top1: [mk(), mk()], tokens: [new Float64Array(P * L), new Float64Array(P * L)], ok: new Uint8Array(P) };
+  const data: RoutingData = {
+    P,
+    L,
+    E,
+    selections: [mk(), mk()],
+    gates: [mk(), mk()],
+    top1: [mk(), mk()],
+    tokens: [new Float64Array(P * L), new Float64Array(P * L)],
+    ok: new Uint8Array(P),
+  };
   const z = () => new Float64Array(P * L);
   const agreement: AgreementData = { top1: [z(), z(), z()], jaccard: [z(), z(), z()], tokens: [z(), z(), z()] };
   usages.forEach((entry, i) => {
@@ -58,9 +88,15 @@ export async function loadRouting(source: MetricsSource, models: [string, string
     const { inside, outside } = entry.agree;
     for (let l = 0; l < L; l++) {
       const at = i * L + l;
-      agreement.top1[1][at] = inside.top1[l]!; agreement.jaccard[1][at] = inside.jaccard[l]!; agreement.tokens[1][at] = inside.tokens[l]!;
-      agreement.top1[2][at] = outside.top1[l]!; agreement.jaccard[2][at] = outside.jaccard[l]!; agreement.tokens[2][at] = outside.tokens[l]!;
-      agreement.top1[0][at] = inside.top1[l]! + outside.top1[l]!; agreement.jaccard[0][at] = inside.jaccard[l]! + outside.jaccard[l]!; agreement.tokens[0][at] = inside.tokens[l]! + outside.tokens[l]!;
+      agreement.top1[1][at] = inside.top1[l]!;
+      agreement.jaccard[1][at] = inside.jaccard[l]!;
+      agreement.tokens[1][at] = inside.tokens[l]!;
+      agreement.top1[2][at] = outside.top1[l]!;
+      agreement.jaccard[2][at] = outside.jaccard[l]!;
+      agreement.tokens[2][at] = outside.tokens[l]!;
+      agreement.top1[0][at] = inside.top1[l]! + outside.top1[l]!;
+      agreement.jaccard[0][at] = inside.jaccard[l]! + outside.jaccard[l]!;
+      agreement.tokens[0][at] = inside.tokens[l]! + outside.tokens[l]!;
     }
   });
   return { data, agreement, layers: layers ?? [] };

@@ -24,8 +24,19 @@ export interface LayerAggregate {
 }
 
 /** Sums the probes' usage of layer slot l per family row; `swap[i]` exchanges the two models for probe i. */
-export function aggregateLayer(d: RoutingData, l: number, familyIndex: Int32Array, nFamilies: number, w: ArrayLike<number>, swap: Uint8Array | null): [LayerAggregate, LayerAggregate] {
-  const mk = (): LayerAggregate => ({ sel: rowsF(nFamilies + 1, d.E), gate: rowsF(nFamilies + 1, d.E), top1: rowsF(nFamilies + 1, d.E) });
+export function aggregateLayer(
+  d: RoutingData,
+  l: number,
+  familyIndex: Int32Array,
+  nFamilies: number,
+  w: ArrayLike<number>,
+  swap: Uint8Array | null,
+): [LayerAggregate, LayerAggregate] {
+  const mk = (): LayerAggregate => ({
+    sel: rowsF(nFamilies + 1, d.E),
+    gate: rowsF(nFamilies + 1, d.E),
+    top1: rowsF(nFamilies + 1, d.E),
+  });
   const out: [LayerAggregate, LayerAggregate] = [mk(), mk()];
   for (let i = 0; i < d.P; i++) {
     const wi = w[i]!;
@@ -55,7 +66,10 @@ const rowsF = (n: number, e: number) => Array.from({ length: n }, () => new Floa
 export function layerMetricNames(families: readonly string[]): { family: string; metric: string }[] {
   const rows = ['all', ...families];
   return [
-    ...rows.flatMap((family) => [{ family, metric: 'entropy_bits' }, { family, metric: 'load_balance' }]),
+    ...rows.flatMap((family) => [
+      { family, metric: 'entropy_bits' },
+      { family, metric: 'load_balance' },
+    ]),
     { family: 'all', metric: 'mi_bits' },
     { family: 'all', metric: 'mi_top1_bits' },
     { family: 'all', metric: 'topn_jaccard' },
@@ -72,10 +86,17 @@ export function familyTable(rows: Float64Array[], E: number): Float64Array {
 
 /** Mean pairwise Jaccard of the families' top-N expert sets (0 with fewer than two families). */
 export function meanTopNJaccard(rows: Float64Array[], n: number): number {
-  const sets = rows.slice(1).filter((r) => r.some((x) => x > 0)).map((r) => topN(r, n));
+  const sets = rows
+    .slice(1)
+    .filter((r) => r.some((x) => x > 0))
+    .map((r) => topN(r, n));
   let s = 0;
   let k = 0;
-  for (let a = 0; a < sets.length; a++) for (let b = a + 1; b < sets.length; b++) { s += jaccard(sets[a]!, sets[b]!); k++; }
+  for (let a = 0; a < sets.length; a++)
+    for (let b = a + 1; b < sets.length; b++) {
+      s += jaccard(sets[a]!, sets[b]!);
+      k++;
+    }
   return k > 0 ? s / k : 0;
 }
 
@@ -84,7 +105,11 @@ export function layerMetrics(agg: LayerAggregate, E: number, topNCount: number):
   const F = agg.sel.length - 1;
   const out: number[] = [];
   for (let r = 0; r <= F; r++) out.push(entropyBits(agg.sel[r]!), loadBalance(agg.sel[r]!));
-  out.push(mutualInformationFlat(familyTable(agg.sel, E), F, E), mutualInformationFlat(familyTable(agg.top1, E), F, E), meanTopNJaccard(agg.sel, topNCount));
+  out.push(
+    mutualInformationFlat(familyTable(agg.sel, E), F, E),
+    mutualInformationFlat(familyTable(agg.top1, E), F, E),
+    meanTopNJaccard(agg.sel, topNCount),
+  );
   return out;
 }
 

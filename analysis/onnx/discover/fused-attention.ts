@@ -2,8 +2,17 @@ import { attrInt, int, isMicrosoft, isOnnxDomain, nodeName, shapeOf, type Dim, t
 import type { AttentionCapture, AttentionForm, AttentionSite } from './types.ts';
 
 // com.microsoft attention ops with no probability output and no recompute path built yet.
-const NO_PROBS = new Set(['Attention', 'PackedAttention', 'PackedMultiHeadAttention', 'DecoderMaskedMultiHeadAttention',
-  'DecoderMaskedSelfAttention', 'SparseAttention', 'PagedAttention', 'LongformerAttention', 'DecoderAttention']);
+const NO_PROBS = new Set([
+  'Attention',
+  'PackedAttention',
+  'PackedMultiHeadAttention',
+  'DecoderMaskedMultiHeadAttention',
+  'DecoderMaskedSelfAttention',
+  'SparseAttention',
+  'PagedAttention',
+  'LongformerAttention',
+  'DecoderAttention',
+]);
 
 /**
  * Recognises a fused attention op and decides how its probabilities can be exposed.
@@ -14,18 +23,35 @@ export function matchFusedAttention(g: GraphIndex, i: number): Omit<AttentionSit
   const op = node.opType ?? '';
   const outputs = node.output ?? [];
   const site = (form: AttentionForm, q: Dim, kv: Dim, capture: AttentionCapture, rotary?: boolean) => ({
-    form, node: nodeName(g, i), nodeIndex: i, queryHeads: q, kvHeads: kv, capture,
-    shape: [dim(g, node.input?.[0], 0, 'batch'), q ?? 'heads', 'query', 'total'], ...(rotary === undefined ? {} : { rotary }),
+    form,
+    node: nodeName(g, i),
+    nodeIndex: i,
+    queryHeads: q,
+    kvHeads: kv,
+    capture,
+    shape: [dim(g, node.input?.[0], 0, 'batch'), q ?? 'heads', 'query', 'total'],
+    ...(rotary === undefined ? {} : { rotary }),
   });
   if (op === 'Attention' && isOnnxDomain(node)) {
     const q = attrInt(node, 'q_num_heads', 0) || fourD(g, node.input?.[0]);
     const kv = attrInt(node, 'kv_num_heads', 0) || fourD(g, node.input?.[1]);
-    return site('onnx-attention', q, kv, ownOutput(outputs, attrInt(node, 'qk_matmul_output_mode', 0), 'qk_matmul_output_mode', 3));
+    return site(
+      'onnx-attention',
+      q,
+      kv,
+      ownOutput(outputs, attrInt(node, 'qk_matmul_output_mode', 0), 'qk_matmul_output_mode', 3),
+    );
   }
   if (!isMicrosoft(node)) return null;
   if (op === 'GroupQueryAttention') {
     const capture = ownOutput(outputs, attrInt(node, 'qk_output', 0), 'qk_output', 2);
-    return site('gqa', attrInt(node, 'num_heads', 0) || null, attrInt(node, 'kv_num_heads', 0) || null, capture, attrInt(node, 'do_rotary', 0) === 1);
+    return site(
+      'gqa',
+      attrInt(node, 'num_heads', 0) || null,
+      attrInt(node, 'kv_num_heads', 0) || null,
+      capture,
+      attrInt(node, 'do_rotary', 0) === 1,
+    );
   }
   if (op === 'MultiHeadAttention') {
     const heads = attrInt(node, 'num_heads', 0) || null;
@@ -33,8 +59,10 @@ export function matchFusedAttention(g: GraphIndex, i: number): Omit<AttentionSit
   }
   if (NO_PROBS.has(op)) {
     const heads = attrInt(node, 'num_heads', 0) || null;
-    return site('ms-attention', heads, attrInt(node, 'kv_num_heads', 0) || heads,
-      { how: 'none', reason: `com.microsoft::${op} has no probability output; recompute from its packed Q/K inputs is not built` });
+    return site('ms-attention', heads, attrInt(node, 'kv_num_heads', 0) || heads, {
+      how: 'none',
+      reason: `com.microsoft::${op} has no probability output; recompute from its packed Q/K inputs is not built`,
+    });
   }
   return null;
 }

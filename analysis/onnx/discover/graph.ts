@@ -1,5 +1,13 @@
 export { int } from '../read-model.ts';
-import { int, onnx, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto, type AttributeProto } from '../read-model.ts';
+import {
+  int,
+  onnx,
+  type GraphProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+  type AttributeProto,
+} from '../read-model.ts';
 
 /** A static dim, a symbolic dim name, or null where the graph does not say. */
 export type Dim = number | string | null;
@@ -30,18 +38,25 @@ export function indexGraph(graph: GraphProto): GraphIndex {
     }
   });
   const valueInfo = new Map<string, ValueInfoProto>();
-  for (const v of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])]) valueInfo.set(v.name ?? '', v);
+  for (const v of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])])
+    valueInfo.set(v.name ?? '', v);
   return {
-    graph, nodes, producer, consumers, valueInfo,
+    graph,
+    nodes,
+    producer,
+    consumers,
+    valueInfo,
     initializers: new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t])),
     graphOutputs: new Set((graph.output ?? []).map((o) => o.name ?? '')),
   };
 }
 
 export const nodeName = (g: GraphIndex, i: number): string => g.nodes[i]?.name || `${g.nodes[i]?.opType ?? '?'}#${i}`;
-export const opOf = (g: GraphIndex, i: number | undefined): string => (i === undefined ? '' : g.nodes[i]?.opType ?? '');
+export const opOf = (g: GraphIndex, i: number | undefined): string =>
+  i === undefined ? '' : (g.nodes[i]?.opType ?? '');
 export const isMicrosoft = (node: NodeProto): boolean => node.domain === 'com.microsoft';
-export const isOnnxDomain = (node: NodeProto): boolean => node.domain === '' || node.domain === 'ai.onnx' || node.domain == null;
+export const isOnnxDomain = (node: NodeProto): boolean =>
+  node.domain === '' || node.domain === 'ai.onnx' || node.domain == null;
 
 export function attr(node: NodeProto, name: string): AttributeProto | undefined {
   return (node.attribute ?? []).find((a) => a.name === name);
@@ -52,7 +67,7 @@ export function attrInt(node: NodeProto, name: string, fallback: number): number
 }
 export function attrFloat(node: NodeProto, name: string, fallback: number): number {
   const a = attr(node, name);
-  return a === undefined ? fallback : a.f ?? fallback;
+  return a === undefined ? fallback : (a.f ?? fallback);
 }
 
 /** Shape of a tensor from initializers or value_info (graph inputs/outputs included); null if unknown. */
@@ -92,7 +107,12 @@ export function constInts(g: GraphIndex, tensor: string): number[] | null {
 }
 
 /** Walks producers upward from `tensor` through ops in `through`, yielding each node index reached. */
-export function* walkUp(g: GraphIndex, tensor: string, through: ReadonlySet<string>, maxDepth: number): Generator<number> {
+export function* walkUp(
+  g: GraphIndex,
+  tensor: string,
+  through: ReadonlySet<string>,
+  maxDepth: number,
+): Generator<number> {
   const seen = new Set<number>();
   let frontier = [tensor];
   for (let depth = 0; depth < maxDepth && frontier.length > 0; depth++) {
@@ -109,7 +129,12 @@ export function* walkUp(g: GraphIndex, tensor: string, through: ReadonlySet<stri
 }
 
 /** First consumer of `tensor` reached through pass-through ops (Cast, Identity…), with the tensor it consumes. */
-export function consumerThrough(g: GraphIndex, tensor: string, op: string, through: ReadonlySet<string>): { node: number; input: string } | null {
+export function consumerThrough(
+  g: GraphIndex,
+  tensor: string,
+  op: string,
+  through: ReadonlySet<string>,
+): { node: number; input: string } | null {
   let frontier = [tensor];
   for (let depth = 0; depth < 4; depth++) {
     const next: string[] = [];

@@ -2,8 +2,26 @@ import { attr, constInts, int, type GraphIndex } from './graph.ts';
 
 // Ops a Q or K tensor passes through between its projection and the scores MatMul (RoPE, scaling, GQA repeat, KV-cache concat).
 const HEAD_PATH = new Set([
-  'Transpose', 'Reshape', 'Mul', 'Div', 'Identity', 'Cast', 'Expand', 'Tile', 'Unsqueeze', 'Squeeze', 'Concat', 'Add', 'Sub',
-  'Slice', 'Neg', 'RotaryEmbedding', 'SimplifiedLayerNormalization', 'LayerNormalization', 'RMSNormalization', 'Split',
+  'Transpose',
+  'Reshape',
+  'Mul',
+  'Div',
+  'Identity',
+  'Cast',
+  'Expand',
+  'Tile',
+  'Unsqueeze',
+  'Squeeze',
+  'Concat',
+  'Add',
+  'Sub',
+  'Slice',
+  'Neg',
+  'RotaryEmbedding',
+  'SimplifiedLayerNormalization',
+  'LayerNormalization',
+  'RMSNormalization',
+  'Split',
 ]);
 
 /**
@@ -47,8 +65,13 @@ export function headCandidates(g: GraphIndex, tensor: string, maxDepth = 24): nu
       }
       // Only the data input matters for shape-carrying ops; their other inputs are shapes or constants.
       const inputs = ['Reshape', 'Expand', 'Tile', 'Unsqueeze', 'Squeeze', 'Slice', 'Transpose'].includes(op)
-        ? [node.input?.[0] ?? ''] : (node.input ?? []);
-      for (const i of inputs) if (i !== '' && !seen.has(i) && !g.initializers.has(i)) { seen.add(i); next.push(i); }
+        ? [node.input?.[0] ?? '']
+        : (node.input ?? []);
+      for (const i of inputs)
+        if (i !== '' && !seen.has(i) && !g.initializers.has(i)) {
+          seen.add(i);
+          next.push(i);
+        }
     }
     frontier = next;
   }

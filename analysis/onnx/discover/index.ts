@@ -11,7 +11,8 @@ export type * from './types.ts';
 export type { Dim } from './graph.ts';
 
 // past_key_values.3.key, past_key_values.3.value, past_3, key_cache.3, past_key_3 … but not past_seq_len-style scalars.
-const KV_CACHE = /^(past_key_values[._]\d+[._](key|value)|past[._]\d+|past[._](key|value)[._]?\d+|(key|value)_cache[._]\d+|cache[._](key|value)[._]\d+)$/;
+const KV_CACHE =
+  /^(past_key_values[._]\d+[._](key|value)|past[._]\d+|past[._](key|value)[._]?\d+|(key|value)_cache[._]\d+|cache[._](key|value)[._]\d+)$/;
 
 /**
  * Finds every attention and router site of a decoder graph, by edges, and assigns each to a layer.
@@ -19,7 +20,12 @@ const KV_CACHE = /^(past_key_values[._]\d+[._](key|value)|past[._]\d+|past[._](k
  */
 export function discoverModel(model: ModelProto): Discovery {
   const g = indexGraph(model.graph ?? {});
-  const names = [...g.nodes.map((n) => n.name ?? ''), model.producerName ?? '', model.docString ?? '', model.graph?.name ?? ''];
+  const names = [
+    ...g.nodes.map((n) => n.name ?? ''),
+    model.producerName ?? '',
+    model.docString ?? '',
+    model.graph?.name ?? '',
+  ];
   const adapter = pickAdapter(names);
   const attention: Omit<AttentionSite, 'layer'>[] = [];
   const routers: Omit<RouterSite, 'layer'>[] = [];
@@ -30,18 +36,32 @@ export function discoverModel(model: ModelProto): Discovery {
     const site = matchUnfusedAttention(g, i) ?? matchFusedAttention(g, i);
     if (site) return void attention.push(site);
     if (node.opType === 'Softmax' && isOnnxDomain(node) && !claimedByTopKRouter(g, i)) {
-      uncapturable.push({ node: nodeName(g, i), op: 'Softmax', what: 'attention',
-        reason: 'Softmax is neither attention (no MatMul(probs, V) consumer with a MatMul(Q, Kᵀ) above) nor a router (no TopK)' });
+      uncapturable.push({
+        node: nodeName(g, i),
+        op: 'Softmax',
+        what: 'attention',
+        reason:
+          'Softmax is neither attention (no MatMul(probs, V) consumer with a MatMul(Q, Kᵀ) above) nor a router (no TopK)',
+      });
     }
   });
   const placedAttention = assignByOrder(attention, adapter);
   const hintNames = (r: Omit<RouterSite, 'layer'>) => [r.node, g.nodes[g.producer.get(r.logits) ?? -1]?.name ?? ''];
   const placedRouters = assignRouters(routers, placedAttention, adapter, hintNames);
   for (const site of placedAttention) {
-    if (site.capture.how === 'none') uncapturable.push({ node: site.node, op: g.nodes[site.nodeIndex]!.opType ?? '', what: 'attention', reason: site.capture.reason });
+    if (site.capture.how === 'none')
+      uncapturable.push({
+        node: site.node,
+        op: g.nodes[site.nodeIndex]!.opType ?? '',
+        what: 'attention',
+        reason: site.capture.reason,
+      });
   }
   return {
-    attention: placedAttention, routers: placedRouters, uncapturable, family: adapter.family === 'generic' ? null : adapter.family,
+    attention: placedAttention,
+    routers: placedRouters,
+    uncapturable,
+    family: adapter.family === 'generic' ? null : adapter.family,
     kvCacheInputs: (model.graph?.input ?? []).map((v) => v.name ?? '').filter((n) => KV_CACHE.test(n)),
   };
 }

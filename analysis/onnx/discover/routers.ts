@@ -1,4 +1,17 @@
-import { attrInt, constInts, consumerThrough, int, isMicrosoft, isOnnxDomain, nodeName, opOf, shapeOf, walkUp, type Dim, type GraphIndex } from './graph.ts';
+import {
+  attrInt,
+  constInts,
+  consumerThrough,
+  int,
+  isMicrosoft,
+  isOnnxDomain,
+  nodeName,
+  opOf,
+  shapeOf,
+  walkUp,
+  type Dim,
+  type GraphIndex,
+} from './graph.ts';
 import type { RouterSite } from './types.ts';
 
 const PASS = new Set(['Cast', 'Identity']);
@@ -16,8 +29,13 @@ export function matchRouter(g: GraphIndex, i: number): Omit<RouterSite, 'layer'>
     const fc1 = shapeOf(g, node.input?.[2] ?? '');
     const experts = fc1?.[0] ?? lastDim(shapeOf(g, logits));
     return {
-      form: op === 'MoE' ? 'moe' : 'qmoe', node: nodeName(g, i), nodeIndex: i, experts, topK: attrInt(node, 'k', 1),
-      logits, logitsShape: shapeOf(g, logits) ?? ['tokens', experts ?? 'experts'],
+      form: op === 'MoE' ? 'moe' : 'qmoe',
+      node: nodeName(g, i),
+      nodeIndex: i,
+      experts,
+      topK: attrInt(node, 'k', 1),
+      logits,
+      logitsShape: shapeOf(g, logits) ?? ['tokens', experts ?? 'experts'],
       normalize: attrInt(node, 'normalize_routing_weights', 0) === 1,
     };
   }
@@ -28,8 +46,11 @@ export function matchRouter(g: GraphIndex, i: number): Omit<RouterSite, 'layer'>
     const logits = node.input?.[0] ?? '';
     const t = g.nodes[topk.node]!;
     return {
-      ...common(g, i, logits, t.input?.[1] ?? ''), form: 'softmax-topk', topkOn: 'probs',
-      topkValues: renormalised(g, t.output?.[0] ?? ''), topkIndices: t.output?.[1] ?? '',
+      ...common(g, i, logits, t.input?.[1] ?? ''),
+      form: 'softmax-topk',
+      topkOn: 'probs',
+      topkValues: renormalised(g, t.output?.[0] ?? ''),
+      topkIndices: t.output?.[1] ?? '',
     };
   }
   if (op === 'TopK') {
@@ -38,8 +59,11 @@ export function matchRouter(g: GraphIndex, i: number): Omit<RouterSite, 'layer'>
     const sm = consumerThrough(g, node.output?.[0] ?? '', 'Softmax', PASS);
     if (sm === null) return null;
     return {
-      ...common(g, i, logits, node.input?.[1] ?? ''), form: 'topk-softmax', topkOn: 'logits',
-      topkValues: g.nodes[sm.node]!.output?.[0] ?? '', topkIndices: node.output?.[1] ?? '',
+      ...common(g, i, logits, node.input?.[1] ?? ''),
+      form: 'topk-softmax',
+      topkOn: 'logits',
+      topkValues: g.nodes[sm.node]!.output?.[0] ?? '',
+      topkIndices: node.output?.[1] ?? '',
     };
   }
   return null;
@@ -49,8 +73,12 @@ function common(g: GraphIndex, i: number, logits: string, k: string) {
   const gate = gateWeightExperts(g, logits);
   const experts = gate ?? lastDim(shapeOf(g, logits));
   return {
-    node: nodeName(g, i), nodeIndex: i, experts, topK: constInts(g, k)?.[0] ?? null,
-    logits, logitsShape: shapeOf(g, logits) ?? ['tokens', experts ?? 'experts'],
+    node: nodeName(g, i),
+    nodeIndex: i,
+    experts,
+    topK: constInts(g, k)?.[0] ?? null,
+    logits,
+    logitsShape: shapeOf(g, logits) ?? ['tokens', experts ?? 'experts'],
   };
 }
 
@@ -60,7 +88,9 @@ function renormalised(g: GraphIndex, values: string): string {
     const n = g.nodes[c]!;
     if (n.opType !== 'Div' || n.input?.[0] !== values) continue;
     const denominator = g.producer.get(n.input?.[1] ?? '');
-    for (const p of denominator === undefined ? [] : [denominator, ...walkUp(g, n.input?.[1] ?? '', new Set(['Add', 'Max', 'Clip', 'Cast']), 3)]) {
+    for (const p of denominator === undefined
+      ? []
+      : [denominator, ...walkUp(g, n.input?.[1] ?? '', new Set(['Add', 'Max', 'Clip', 'Cast']), 3)]) {
       if (opOf(g, p) === 'ReduceSum' && g.nodes[p]!.input?.[0] === values) return n.output?.[0] ?? values;
     }
   }
@@ -81,7 +111,7 @@ function gateWeightExperts(g: GraphIndex, logits: string): Dim {
     if (w?.length !== 2) return null;
     const transB = n.opType === 'Gemm' && attrInt(n, 'transB', 0) === 1;
     const e = transB ? w[0] : w[1];
-    return typeof e === 'number' ? int(e) : e ?? null;
+    return typeof e === 'number' ? int(e) : (e ?? null);
   }
   return null;
 }

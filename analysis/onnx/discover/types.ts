@@ -1,25 +1,25 @@
 import type { Dim } from './graph.ts';
 
 export type AttentionForm =
-  | 'unfused'                 // MatMul(Q, Kᵀ) … Softmax → MatMul(·, V)
-  | 'onnx-attention'          // ai.onnx Attention (opset 23+)
-  | 'gqa'                     // com.microsoft GroupQueryAttention
-  | 'mha'                     // com.microsoft MultiHeadAttention
-  | 'ms-attention';           // com.microsoft Attention
+  | 'unfused' // MatMul(Q, Kᵀ) … Softmax → MatMul(·, V)
+  | 'onnx-attention' // ai.onnx Attention (opset 23+)
+  | 'gqa' // com.microsoft GroupQueryAttention
+  | 'mha' // com.microsoft MultiHeadAttention
+  | 'ms-attention'; // com.microsoft Attention
 
 export type RouterForm =
-  | 'softmax-topk'            // MatMul → Softmax → TopK
-  | 'topk-softmax'            // MatMul → TopK on logits → Softmax over the top-k
-  | 'softmax'                 // MatMul → Softmax feeding a dense mixture, no TopK
-  | 'moe'                     // com.microsoft MoE (router_probs input holds logits)
-  | 'qmoe';                   // com.microsoft QMoE
+  | 'softmax-topk' // MatMul → Softmax → TopK
+  | 'topk-softmax' // MatMul → TopK on logits → Softmax over the top-k
+  | 'softmax' // MatMul → Softmax feeding a dense mixture, no TopK
+  | 'moe' // com.microsoft MoE (router_probs input holds logits)
+  | 'qmoe'; // com.microsoft QMoE
 
 /** How the probabilities of one attention site leave the graph. */
 export type AttentionCapture =
-  | { how: 'tensor'; tensor: string }                                     // an existing Softmax output
+  | { how: 'tensor'; tensor: string } // an existing Softmax output
   | { how: 'set-attribute'; attribute: string; value: number; outputIndex: number } // op's own output
-  | { how: 'twin-node'; attribute: string; value: number; outputIndex: number }    // a copy of the op with the attribute set
-  | { how: 'softmax-of-output'; outputIndex: number }                       // pre-softmax scores → masked Softmax
+  | { how: 'twin-node'; attribute: string; value: number; outputIndex: number } // a copy of the op with the attribute set
+  | { how: 'softmax-of-output'; outputIndex: number } // pre-softmax scores → masked Softmax
   | { how: 'none'; reason: string };
 
 export interface AttentionSite {

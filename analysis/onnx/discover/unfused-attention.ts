@@ -21,7 +21,10 @@ export function matchUnfusedAttention(g: GraphIndex, softmax: number): Omit<Atte
   let scores: number | undefined;
   for (const p of walkUp(g, node.input?.[0] ?? '', SCORE_PATH, 8)) {
     const op = opOf(g, p);
-    if (op === 'MatMul' || op === 'FusedMatMul') { scores = p; break; }
+    if (op === 'MatMul' || op === 'FusedMatMul') {
+      scores = p;
+      break;
+    }
   }
   if (scores === undefined) return null;
   const [q, k] = g.nodes[scores]!.input ?? [];
@@ -29,8 +32,12 @@ export function matchUnfusedAttention(g: GraphIndex, softmax: number): Omit<Atte
   const kvCandidates = headCandidates(g, k ?? '');
   const kvHeads = kvCandidates.length > 0 ? Math.min(...kvCandidates) : null;
   return {
-    form: 'unfused', node: nodeName(g, softmax), nodeIndex: softmax,
-    queryHeads, kvHeads, scoresNode: nodeName(g, scores),
+    form: 'unfused',
+    node: nodeName(g, softmax),
+    nodeIndex: softmax,
+    queryHeads,
+    kvHeads,
+    scoresNode: nodeName(g, scores),
     // The tensor actually multiplied with V: after dtype casts and the fully-masked-row Where that exporters add.
     capture: { how: 'tensor', tensor: pv.input },
     shape: attentionShape(g, q ?? '', queryHeads),

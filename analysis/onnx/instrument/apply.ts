@@ -26,7 +26,9 @@ export function addCaptureTensors(model: ModelProto, plan: Instrumentation): voi
   }
   // Constants shared between sites are emitted once.
   const outputs = new Set((graph.node ?? []).flatMap((n) => n.output ?? []));
-  const unique = added.filter((n) => n.opType !== 'Constant' || !outputs.has(n.output?.[0] ?? '') && outputs.add(n.output?.[0] ?? ''));
+  const unique = added.filter(
+    (n) => n.opType !== 'Constant' || (!outputs.has(n.output?.[0] ?? '') && outputs.add(n.output?.[0] ?? '')),
+  );
   graph.node = [...(graph.node ?? []), ...unique];
 }
 
@@ -64,7 +66,9 @@ function attentionNodes(g: GraphIndex, site: AttentionSite, name: string, opset:
     twin.name = `${node.name || node.opType}/acc_lens_twin`;
     // GQA requires its present key/value outputs; ONNX Attention's are optional.
     // Every output the original produces is produced by the twin too: the kernels check present_* against past_* inputs.
-    twin.output = (node.output ?? []).map((o, i) => (i === 0 || o !== '' || site.form === 'gqa' ? `${INTERNAL}.twin.${site.layer}.${i}` : ''));
+    twin.output = (node.output ?? []).map((o, i) =>
+      i === 0 || o !== '' || site.form === 'gqa' ? `${INTERNAL}.twin.${site.layer}.${i}` : '',
+    );
     setAttr(twin, c.attribute, c.value);
     setOutput(twin, c.outputIndex, name, false);
     return [twin];
@@ -73,8 +77,13 @@ function attentionNodes(g: GraphIndex, site: AttentionSite, name: string, opset:
     const qk = node.output?.[c.outputIndex] || `${INTERNAL}.qk.${site.layer}`;
     setOutput(node, c.outputIndex, qk, false);
     // ORT's MultiHeadAttention schema does not infer the qk output's type; declare it as the query's.
-    const elemType = g.valueInfo.get(node.input?.[0] ?? '')?.type?.tensorType?.elemType ?? onnx.TensorProto.DataType.FLOAT;
-    if (!g.valueInfo.has(qk)) g.graph.valueInfo = [...(g.graph.valueInfo ?? []), onnx.ValueInfoProto.create({ name: qk, type: { tensorType: { elemType } } })];
+    const elemType =
+      g.valueInfo.get(node.input?.[0] ?? '')?.type?.tensorType?.elemType ?? onnx.TensorProto.DataType.FLOAT;
+    if (!g.valueInfo.has(qk))
+      g.graph.valueInfo = [
+        ...(g.graph.valueInfo ?? []),
+        onnx.ValueInfoProto.create({ name: qk, type: { tensorType: { elemType } } }),
+      ];
     return maskedSoftmax(qk, name, site.layer, opset);
   }
   return [];
@@ -88,11 +97,13 @@ function maskedSoftmax(qk: string, out: string, layer: number, opset: number): N
   const p = `${INTERNAL}.masked_softmax.${layer}`;
   const [axes, axesNode] = constInt64([-1]);
   const [floor, floorNode] = constFloat(-1e30);
-  const reduceMax = opset >= 18
-    ? node('ReduceMax', [qk, axes], [`${p}.rowmax`], { keepdims: 1 })
-    : node('ReduceMax', [qk], [`${p}.rowmax`], { keepdims: 1, axes: [-1] });
+  const reduceMax =
+    opset >= 18
+      ? node('ReduceMax', [qk, axes], [`${p}.rowmax`], { keepdims: 1 })
+      : node('ReduceMax', [qk], [`${p}.rowmax`], { keepdims: 1, axes: [-1] });
   return [
-    axesNode, floorNode,
+    axesNode,
+    floorNode,
     node('Softmax', [qk], [`${p}.softmax`], { axis: -1 }),
     reduceMax,
     node('Greater', [`${p}.rowmax`, floor], [`${p}.visible`]),
@@ -112,20 +123,29 @@ function routerNodes(r: RouterSite, opset: number): NodeProto[] {
     const [kName, kNode] = constInt64([k]);
     const [axes, axesNode] = constInt64([-1]);
     out.push(
-      kNode, axesNode,
+      kNode,
+      axesNode,
       node('Softmax', [r.logits], [`${p}.probs`], { axis: -1 }),
-      node('TopK', [`${p}.probs`, kName], [r.normalize ? `${p}.values` : weights, captureName('topk_ids', L)], { axis: -1, largest: 1, sorted: 1 }),
+      node('TopK', [`${p}.probs`, kName], [r.normalize ? `${p}.values` : weights, captureName('topk_ids', L)], {
+        axis: -1,
+        largest: 1,
+        sorted: 1,
+      }),
     );
     if (r.normalize) {
-      const sum = opset >= 13
-        ? node('ReduceSum', [`${p}.values`, axes], [`${p}.sum`], { keepdims: 1 })
-        : node('ReduceSum', [`${p}.values`], [`${p}.sum`], { keepdims: 1, axes: [-1] });
+      const sum =
+        opset >= 13
+          ? node('ReduceSum', [`${p}.values`, axes], [`${p}.sum`], { keepdims: 1 })
+          : node('ReduceSum', [`${p}.values`], [`${p}.sum`], { keepdims: 1, axes: [-1] });
       out.push(sum, node('Div', [`${p}.values`, `${p}.sum`], [weights]));
     }
     return out;
   }
   if (r.topkIndices && r.topkValues) {
-    out.push(identity(r.topkIndices, captureName('topk_ids', L)), identity(r.topkValues, captureName('topk_weights', L)));
+    out.push(
+      identity(r.topkIndices, captureName('topk_ids', L)),
+      identity(r.topkValues, captureName('topk_weights', L)),
+    );
   }
   return out;
 }
@@ -138,7 +158,9 @@ function setAttr(n: NodeProto, name: string, value: number): void {
 /** Puts `name` at output `index`, filling skipped optional outputs with '' (or internal names where the op requires them). */
 function setOutput(n: NodeProto, index: number, name: string, requireAll: boolean): void {
   const outs = [...(n.output ?? [])];
-  for (let i = 0; i < index; i++) if (outs[i] === undefined || outs[i] === '') outs[i] = requireAll ? `${INTERNAL}.${n.name || n.opType}.out${i}` : '';
+  for (let i = 0; i < index; i++)
+    if (outs[i] === undefined || outs[i] === '')
+      outs[i] = requireAll ? `${INTERNAL}.${n.name || n.opType}.out${i}` : '';
   outs[index] = name;
   n.output = outs;
 }
@@ -150,9 +172,11 @@ function defaultOpset(model: ModelProto): number {
 
 type AttrValue = number | number[];
 function node(opType: string, input: string[], output: string[], attrs: Record<string, AttrValue> = {}): NodeProto {
-  const attribute = Object.entries(attrs).map(([name, v]) => (Array.isArray(v)
-    ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
-    : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v })));
+  const attribute = Object.entries(attrs).map(([name, v]) =>
+    Array.isArray(v)
+      ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
+      : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v }),
+  );
   return onnx.NodeProto.create({ opType, input, output, attribute, name: `acc_lens/${opType}/${output[0]}` });
 }
 
@@ -161,11 +185,37 @@ const identity = (from: string, to: string): NodeProto => node('Identity', [from
 // Constants as Constant nodes (not initializers) so an instrumented copy never needs new external data.
 function constInt64(values: number[]): [string, NodeProto] {
   const name = `${INTERNAL}.const.i64.${values.join('_')}`;
-  return [name, onnx.NodeProto.create({ opType: 'Constant', output: [name], name: `acc_lens/const/${name}`,
-    attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values } }] })];
+  return [
+    name,
+    onnx.NodeProto.create({
+      opType: 'Constant',
+      output: [name],
+      name: `acc_lens/const/${name}`,
+      attribute: [
+        {
+          name: 'value',
+          type: onnx.AttributeProto.AttributeType.TENSOR,
+          t: { dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values },
+        },
+      ],
+    }),
+  ];
 }
 function constFloat(value: number): [string, NodeProto] {
   const name = `${INTERNAL}.const.f32.${value}`;
-  return [name, onnx.NodeProto.create({ opType: 'Constant', output: [name], name: `acc_lens/const/${name}`,
-    attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [value] } }] })];
+  return [
+    name,
+    onnx.NodeProto.create({
+      opType: 'Constant',
+      output: [name],
+      name: `acc_lens/const/${name}`,
+      attribute: [
+        {
+          name: 'value',
+          type: onnx.AttributeProto.AttributeType.TENSOR,
+          t: { dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [value] },
+        },
+      ],
+    }),
+  ];
 }

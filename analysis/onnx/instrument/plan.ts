@@ -38,7 +38,12 @@ export function planInstrumentation(discovery: Discovery): Instrumentation {
   const uncapturable = [...discovery.uncapturable];
   const push = (t: CaptureTensor): void => {
     if (seen.has(t.name)) {
-      uncapturable.push({ node: t.source.node, op: '', what: t.kind === 'attn_probs' ? 'attention' : 'router', reason: `a second ${t.kind} site was assigned to layer ${t.layer}; only the first is captured` });
+      uncapturable.push({
+        node: t.source.node,
+        op: '',
+        what: t.kind === 'attn_probs' ? 'attention' : 'router',
+        reason: `a second ${t.kind} site was assigned to layer ${t.layer}; only the first is captured`,
+      });
       return;
     }
     seen.add(t.name);
@@ -51,13 +56,24 @@ export function planInstrumentation(discovery: Discovery): Instrumentation {
 
 function attentionTensor(site: AttentionSite): CaptureTensor {
   const c = site.capture;
-  const how = c.how === 'tensor' ? `existing probabilities tensor ${c.tensor}`
-    : c.how === 'set-attribute' ? `${c.attribute}=${c.value}, output ${c.outputIndex}`
-      : c.how === 'twin-node' ? `twin node with ${c.attribute}=${c.value} (output ${c.outputIndex} already used otherwise)`
-        : c.how === 'softmax-of-output' ? `masked Softmax of the pre-softmax qk output (index ${c.outputIndex})` : '';
+  const how =
+    c.how === 'tensor'
+      ? `existing probabilities tensor ${c.tensor}`
+      : c.how === 'set-attribute'
+        ? `${c.attribute}=${c.value}, output ${c.outputIndex}`
+        : c.how === 'twin-node'
+          ? `twin node with ${c.attribute}=${c.value} (output ${c.outputIndex} already used otherwise)`
+          : c.how === 'softmax-of-output'
+            ? `masked Softmax of the pre-softmax qk output (index ${c.outputIndex})`
+            : '';
   return {
-    name: captureName('attn_probs', site.layer), kind: 'attn_probs', layer: site.layer, dims: ATTN_DIMS,
-    shape: site.shape, elementType: 'float32', source: { node: site.node, how },
+    name: captureName('attn_probs', site.layer),
+    kind: 'attn_probs',
+    layer: site.layer,
+    dims: ATTN_DIMS,
+    shape: site.shape,
+    elementType: 'float32',
+    source: { node: site.node, how },
   };
 }
 
@@ -66,16 +82,41 @@ function routerTensors(r: RouterSite): CaptureTensor[] {
   const logitsDims = r.logitsShape.length === 3 ? ['batch', 'seq', 'expert'] : ['tokens', 'expert'];
   const lead = r.logitsShape.slice(0, -1);
   const k = r.topK ?? 'k';
-  const out: CaptureTensor[] = [{
-    name: captureName('router_logits', r.layer), kind: 'router_logits', layer: r.layer, dims: logitsDims,
-    shape: r.logitsShape, elementType: 'float32', source: { node: r.node, how: fused ? 'router_probs input (logits)' : 'input of the router Softmax/TopK' },
-  }];
+  const out: CaptureTensor[] = [
+    {
+      name: captureName('router_logits', r.layer),
+      kind: 'router_logits',
+      layer: r.layer,
+      dims: logitsDims,
+      shape: r.logitsShape,
+      elementType: 'float32',
+      source: { node: r.node, how: fused ? 'router_probs input (logits)' : 'input of the router Softmax/TopK' },
+    },
+  ];
   const topkDims = [...logitsDims.slice(0, -1), 'k'];
   if (fused || (r.topkIndices && r.topkValues)) {
-    const how = fused ? `recomputed in-graph: Softmax → TopK(k=${k})${r.normalize ? ' → renormalise' : ''}, as the MoE kernel does` : 'existing TopK outputs';
+    const how = fused
+      ? `recomputed in-graph: Softmax → TopK(k=${k})${r.normalize ? ' → renormalise' : ''}, as the MoE kernel does`
+      : 'existing TopK outputs';
     out.push(
-      { name: captureName('topk_ids', r.layer), kind: 'topk_ids', layer: r.layer, dims: topkDims, shape: [...lead, k], elementType: 'int64', source: { node: r.node, how } },
-      { name: captureName('topk_weights', r.layer), kind: 'topk_weights', layer: r.layer, dims: topkDims, shape: [...lead, k], elementType: 'float32', source: { node: r.node, how } },
+      {
+        name: captureName('topk_ids', r.layer),
+        kind: 'topk_ids',
+        layer: r.layer,
+        dims: topkDims,
+        shape: [...lead, k],
+        elementType: 'int64',
+        source: { node: r.node, how },
+      },
+      {
+        name: captureName('topk_weights', r.layer),
+        kind: 'topk_weights',
+        layer: r.layer,
+        dims: topkDims,
+        shape: [...lead, k],
+        elementType: 'float32',
+        source: { node: r.node, how },
+      },
     );
   }
   return out;

@@ -20,7 +20,11 @@ export function writeModel(source: LoadedModel, model: ModelProto, outPath: stri
         const target = resolve(outDir, location);
         if (existsSync(target)) continue;
         mkdirSync(dirname(target), { recursive: true });
-        try { linkSync(resolve(source.dir, location), target); } catch { copyFileSync(resolve(source.dir, location), target); }
+        try {
+          linkSync(resolve(source.dir, location), target);
+        } catch {
+          copyFileSync(resolve(source.dir, location), target);
+        }
       }
     }
     const tmp = `${out}.tmp-${process.pid}`;

@@ -57,12 +57,22 @@ export function compileTrajectory(t: Trajectory, family: AccFamily, options: Com
   const headerWordsInBody = [...ALL_HEADER_WORDS].filter((w) => new RegExp(`\\b${w}\\b`, 'i').test(body));
   const nEvidence = pieces.filter((p) => p.kind === 'evidence').length;
   return makeProbe({
-    id: options.id, family, messages: [{ role: 'user', content: text }], segments: c.segments(),
-    answer: t.answer !== '' ? t.answer : (t.patch ?? ''), source: options.source,
+    id: options.id,
+    family,
+    messages: [{ role: 'user', content: text }],
+    segments: c.segments(),
+    answer: t.answer !== '' ? t.answer : (t.patch ?? ''),
+    source: options.source,
     metadata: {
-      trajectory_format: t.format, n_turns: t.n_turns, n_tool_calls: t.steps.length,
-      n_evidence: nEvidence, n_distractors: pieces.length - nEvidence, n_dropped_for_budget: dropped,
-      evidence_found: nEvidence > 0, header_words_in_body: headerWordsInBody, ...options.metadata,
+      trajectory_format: t.format,
+      n_turns: t.n_turns,
+      n_tool_calls: t.steps.length,
+      n_evidence: nEvidence,
+      n_distractors: pieces.length - nEvidence,
+      n_dropped_for_budget: dropped,
+      evidence_found: nEvidence > 0,
+      header_words_in_body: headerWordsInBody,
+      ...options.metadata,
     },
   });
 }

@@ -22,7 +22,9 @@ export function generateAcc(family: AccFamily, options: GenerateOptions): TextPr
     const build = (size: number): TextProbe => {
       const { trajectory, keyWords, payloadWords } = syntheticTrajectory(family, makeRng(seed), size);
       return compileTrajectory(trajectory, family, {
-        id: `${family}-${index}`, source: `generated:${family}`, seed,
+        id: `${family}-${index}`,
+        source: `generated:${family}`,
+        seed,
         metadata: { key_words: keyWords, payload_words: payloadWords, target_tokens: tokens },
       });
     };

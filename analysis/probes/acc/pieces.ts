@@ -45,8 +45,10 @@ const FILE_VIEW = [
 
 /** The file a step shows, if it is a file view. */
 export function viewedFile(step: TrajectoryStep): string | null {
-  const line = `${step.tool === 'bash' || step.tool === 'run' || step.tool === 'execute_bash' ? '' : `${step.tool} `}${step.args}`.trim();
-  if (/^(read|open_file|view_file)$/i.test(step.tool)) return normalizePath(step.args.match(/[\w./-]+\.\w+/)?.[0] ?? '');
+  const line =
+    `${step.tool === 'bash' || step.tool === 'run' || step.tool === 'execute_bash' ? '' : `${step.tool} `}${step.args}`.trim();
+  if (/^(read|open_file|view_file)$/i.test(step.tool))
+    return normalizePath(step.args.match(/[\w./-]+\.\w+/)?.[0] ?? '');
   for (const re of FILE_VIEW) {
     const m = line.match(re);
     if (m?.[1] !== undefined) return normalizePath(m[1]);
@@ -76,7 +78,8 @@ function swePieces(t: Trajectory): Piece[] {
     if (file === null || s.observation.trim() === '') continue;
     if ((byFile.get(file)?.length ?? -1) < s.observation.length) byFile.set(file, s.observation);
   }
-  const isPatched = (f: string): boolean => [...patched].some((p) => p === f || p.endsWith(`/${f}`) || f.endsWith(`/${p}`));
+  const isPatched = (f: string): boolean =>
+    [...patched].some((p) => p === f || p.endsWith(`/${f}`) || f.endsWith(`/${p}`));
   return [...byFile].map(([file, text]) => ({ kind: isPatched(file) ? 'evidence' : 'distractor', label: file, text }));
 }
 
@@ -96,7 +99,11 @@ function sqlPieces(steps: TrajectoryStep[]): Piece[] {
     .filter((s) => s.observation.trim() !== '')
     .map((s) => {
       const tables = sqlTables(s.args);
-      return { kind: tables.some((t) => final.has(t)) ? 'evidence' : 'distractor', label: tables.join(', ') || s.args.slice(0, 60), text: s.observation };
+      return {
+        kind: tables.some((t) => final.has(t)) ? 'evidence' : 'distractor',
+        label: tables.join(', ') || s.args.slice(0, 60),
+        text: s.observation,
+      };
     });
 }
 

@@ -22,12 +22,21 @@ const DOC_START = /^(?:Document|Doc|File|Table|Passage)\s*\[?\d+\]?|^\[\d+\]/gm;
  */
 export function importAccRow(row: AccRow, family: AccFamily, id: string, source: string): TextProbe {
   const user = row.dialogs.find((d) => d.role === 'user')?.content.normalize('NFC') ?? '';
-  const target = [...row.dialogs].reverse().find((d) => d.role === 'assistant')?.content.normalize('NFC') ?? '';
-  const truth = Array.isArray(row.ground_truth_answer) ? row.ground_truth_answer : row.ground_truth_answer === undefined ? [] : [String(row.ground_truth_answer)];
+  const target =
+    [...row.dialogs]
+      .reverse()
+      .find((d) => d.role === 'assistant')
+      ?.content.normalize('NFC') ?? '';
+  const truth = Array.isArray(row.ground_truth_answer)
+    ? row.ground_truth_answer
+    : row.ground_truth_answer === undefined
+      ? []
+      : [String(row.ground_truth_answer)];
   const qAt = user.lastIndexOf('Question:');
   const contextEnd = qAt >= 0 ? qAt : user.length;
   const starts = [...user.slice(0, contextEnd).matchAll(DOC_START)].map((m) => m.index);
-  const bounds = starts.length >= 2 ? starts : [...user.slice(0, contextEnd).matchAll(/\n\s*\n/g)].map((m) => m.index + m[0].length);
+  const bounds =
+    starts.length >= 2 ? starts : [...user.slice(0, contextEnd).matchAll(/\n\s*\n/g)].map((m) => m.index + m[0].length);
   const c = content(0);
   let at = 0;
   let nEvidence = 0;
@@ -36,7 +45,8 @@ export function importAccRow(row: AccRow, family: AccFamily, id: string, source:
   for (const end of cuts) {
     if (end <= at) continue;
     const piece = user.slice(at, end);
-    if (nPieces === 0 && starts.length >= 2 && !DOC_START.test(piece.slice(0, 20))) c.mark('instruction', 'preamble', piece);
+    if (nPieces === 0 && starts.length >= 2 && !DOC_START.test(piece.slice(0, 20)))
+      c.mark('instruction', 'preamble', piece);
     else {
       const hit = truth.some((t) => t.trim() !== '' && piece.toLowerCase().includes(t.trim().toLowerCase()));
       nEvidence += hit ? 1 : 0;
@@ -48,7 +58,19 @@ export function importAccRow(row: AccRow, family: AccFamily, id: string, source:
   }
   if (qAt >= 0) c.mark('question', 'question', user.slice(qAt));
   return makeProbe({
-    id, family, messages: [{ role: 'user', content: c.text() }], segments: c.segments(), answer: target, source,
-    metadata: { context_length: row.context_length ?? null, ground_truth_answer: row.ground_truth_answer ?? null, n_pieces: nPieces, n_evidence: nEvidence, evidence_found: nEvidence > 0, evidence_located: 'heuristic' },
+    id,
+    family,
+    messages: [{ role: 'user', content: c.text() }],
+    segments: c.segments(),
+    answer: target,
+    source,
+    metadata: {
+      context_length: row.context_length ?? null,
+      ground_truth_answer: row.ground_truth_answer ?? null,
+      n_pieces: nPieces,
+      n_evidence: nEvidence,
+      evidence_found: nEvidence > 0,
+      evidence_located: 'heuristic',
+    },
   });
 }

@@ -14,7 +14,12 @@ export interface SyntheticTrajectory {
   payloadWords: string[];
 }
 
-const step = (tool: string, args: string, observation: string, thought = ''): TrajectoryStep => ({ thought, tool, args, observation });
+const step = (tool: string, args: string, observation: string, thought = ''): TrajectoryStep => ({
+  thought,
+  tool,
+  args,
+  observation,
+});
 
 /** Filler of about `tokens` tokens with `sentence` placed at a random sentence boundary. */
 function around(rng: Rng, words: Words, tokens: number, sentence: string): string {
@@ -41,20 +46,40 @@ function search(rng: Rng, words: Words, tokens: number): SyntheticTrajectory {
   const { n, each, evidence } = pieceBudget(tokens, 2);
   const urls = Array.from({ length: n + 2 }, (_, i) => `https://www.example.org/wiki/page_${rng.int(1000, 9999)}_${i}`);
   const evidenceSentence = (part: string[]): string => ` The${' '}${entity} announced ${part.join(' ')}.`;
-  const results = urls.slice(2).map((u) => `Title:${words.fillerSentence(4)}\nURL: ${u}\nSnippet:${words.fillerText(each - 24)}`);
+  const results = urls
+    .slice(2)
+    .map((u) => `Title:${words.fillerSentence(4)}\nURL: ${u}\nSnippet:${words.fillerText(each - 24)}`);
   const visitedResults = urls.slice(0, 2).map((u) => `Title: ${entity}\nURL: ${u}\nSnippet:${words.fillerSentence(8)}`);
   const steps = [
-    step('search', JSON.stringify({ query: entity }), rng.shuffle([...visitedResults, ...results]).join('\n\n'), 'I should search for the entity.'),
-    step('visit', urls[0] as string, `Title: ${entity}\n${around(rng, words, evidence, evidenceSentence(payload.slice(0, 4)))}`),
-    step('visit', urls[1] as string, `Title: ${entity}\n${around(rng, words, evidence, evidenceSentence(payload.slice(4)))}`),
+    step(
+      'search',
+      JSON.stringify({ query: entity }),
+      rng.shuffle([...visitedResults, ...results]).join('\n\n'),
+      'I should search for the entity.',
+    ),
+    step(
+      'visit',
+      urls[0] as string,
+      `Title: ${entity}\n${around(rng, words, evidence, evidenceSentence(payload.slice(0, 4)))}`,
+    ),
+    step(
+      'visit',
+      urls[1] as string,
+      `Title: ${entity}\n${around(rng, words, evidence, evidenceSentence(payload.slice(4)))}`,
+    ),
   ];
   return {
     trajectory: {
-      format: 'synthetic', question: `What did the ${entity} announce? Answer with the announced items.`,
+      format: 'synthetic',
+      question: `What did the ${entity} announce? Answer with the announced items.`,
       // Payload-dense, so the answer tokens' earlier occurrences are in the evidence.
-      answer: `Announced: ${payload.join(' ')}`, steps, patch: null, n_turns: 2 + 2 * steps.length,
+      answer: `Announced: ${payload.join(' ')}`,
+      steps,
+      patch: null,
+      n_turns: 2 + 2 * steps.length,
     },
-    keyWords: keys, payloadWords: payload,
+    keyWords: keys,
+    payloadWords: payload,
   };
 }
 
@@ -65,7 +90,10 @@ function codeFile(rng: Rng, words: Words, tokens: number, inject?: string): stri
   while (used < tokens) {
     if (lines.length === injectAt && inject !== undefined) lines.push(inject);
     const [a, b, c, d] = [words.filler(), words.filler(), words.filler(), words.filler()];
-    const line = rng.int(0, 5) === 0 ? `\ndef ${a}_${b}(${c}, ${d}):` : `    ${a} = ${b}(${c}, ${d})  # ${words.filler()} ${words.filler()}`;
+    const line =
+      rng.int(0, 5) === 0
+        ? `\ndef ${a}_${b}(${c}, ${d}):`
+        : `    ${a} = ${b}(${c}, ${d})  # ${words.filler()} ${words.filler()}`;
     lines.push(line);
     used += estimateTokens(line) + 1;
   }
@@ -90,10 +118,19 @@ function swe(rng: Rng, words: Words, tokens: number): SyntheticTrajectory {
   ];
   const path = `${words.filler()}/limits.py`;
   const patched = codeFile(rng, words, evidence, block.join('\n'));
-  const others = Array.from({ length: n }, (_, i) => ({ path: `src/${words.filler()}/${words.filler()}_${i}.py`, text: codeFile(rng, words, each) }));
+  const others = Array.from({ length: n }, (_, i) => ({
+    path: `src/${words.filler()}/${words.filler()}_${i}.py`,
+    text: codeFile(rng, words, each),
+  }));
   const patch = [
-    `--- a/${path}`, `+++ b/${path}`, '@@ -1,6 +1,6 @@',
-    ...block.slice(0, 4).map((l) => ` ${l}`), `-${block[4]}`, `+    if ${p(3)} >= ${p(4)}:`, ` ${block[5]}`, '',
+    `--- a/${path}`,
+    `+++ b/${path}`,
+    '@@ -1,6 +1,6 @@',
+    ...block.slice(0, 4).map((l) => ` ${l}`),
+    `-${block[4]}`,
+    `+    if ${p(3)} >= ${p(4)}:`,
+    ` ${block[5]}`,
+    '',
   ].join('\n');
   const order = rng.shuffle([{ path, text: patched }, ...others]);
   const steps = [
@@ -103,10 +140,15 @@ function swe(rng: Rng, words: Words, tokens: number): SyntheticTrajectory {
   ];
   return {
     trajectory: {
-      format: 'synthetic', question: `The ${keys.join(' ')} check in ${path} treats the equal case wrongly: when ${p(3)} equals ${p(4)} it must pass. Fix it.`,
-      answer: '', steps, patch, n_turns: 2 + 2 * steps.length,
+      format: 'synthetic',
+      question: `The ${keys.join(' ')} check in ${path} treats the equal case wrongly: when ${p(3)} equals ${p(4)} it must pass. Fix it.`,
+      answer: '',
+      steps,
+      patch,
+      n_turns: 2 + 2 * steps.length,
     },
-    keyWords: keys, payloadWords: payload,
+    keyWords: keys,
+    payloadWords: payload,
   };
 }
 
@@ -115,7 +157,10 @@ function tableDump(rng: Rng, words: Words, name: string, tokens: number, keyRow?
   const keyAt = rng.int(0, Math.max(1, Math.floor(tokens / 22)));
   let used = 12;
   for (let i = 0; used < tokens || (keyRow !== undefined && i <= keyAt); i++) {
-    const row = i === keyAt && keyRow !== undefined ? `${i + 1} |${keyRow}` : `${i + 1} | ${words.filler()} ${words.filler()} | ${words.filler()} | ${words.filler()} | ${rng.int(1, 999)}`;
+    const row =
+      i === keyAt && keyRow !== undefined
+        ? `${i + 1} |${keyRow}`
+        : `${i + 1} | ${words.filler()} ${words.filler()} | ${words.filler()} | ${words.filler()} | ${rng.int(1, 999)}`;
     rows.push(row);
     used += estimateTokens(row) + 1;
   }
@@ -129,18 +174,35 @@ function sql(rng: Rng, words: Words, tokens: number): SyntheticTrajectory {
   const keyRow = ` ${keys.join(' ')} | ${payload.slice(0, 2).join(' ')} | ${payload.slice(2).join(' ')} | 512`;
   const names = Array.from({ length: n + 1 }, (_, i) => `${words.filler()}_${i}`);
   const target = names[0] as string;
-  const explore = rng.shuffle(names).map((t) => step('sql_query', `SELECT * FROM ${t}`, t === target ? tableDump(rng, words, t, evidence, keyRow) : tableDump(rng, words, t, each)));
+  const explore = rng
+    .shuffle(names)
+    .map((t) =>
+      step(
+        'sql_query',
+        `SELECT * FROM ${t}`,
+        t === target ? tableDump(rng, words, t, evidence, keyRow) : tableDump(rng, words, t, each),
+      ),
+    );
   const steps = [
     step('list_tables', '', names.join('\n'), 'List the tables.'),
     ...explore,
-    step('sql_query', `SELECT city, product FROM ${target} WHERE name = '${keys.join(' ')}'`, `city | product\n${payload.slice(0, 2).join(' ')} | ${payload.slice(2).join(' ')}`),
+    step(
+      'sql_query',
+      `SELECT city, product FROM ${target} WHERE name = '${keys.join(' ')}'`,
+      `city | product\n${payload.slice(0, 2).join(' ')} | ${payload.slice(2).join(' ')}`,
+    ),
   ];
   return {
     trajectory: {
-      format: 'synthetic', question: `Which city and product are recorded for the customer named ${keys.join(' ')}?`,
-      answer: `City and product: ${payload.join(' ')}`, steps, patch: null, n_turns: 2 + 2 * steps.length,
+      format: 'synthetic',
+      question: `Which city and product are recorded for the customer named ${keys.join(' ')}?`,
+      answer: `City and product: ${payload.join(' ')}`,
+      steps,
+      patch: null,
+      n_turns: 2 + 2 * steps.length,
     },
-    keyWords: keys, payloadWords: payload,
+    keyWords: keys,
+    payloadWords: payload,
   };
 }
 

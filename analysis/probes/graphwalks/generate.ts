@@ -7,7 +7,6 @@ import type { TextProbe } from '../schema.ts';
 import { evidenceEdges, solve, type Edge, type GraphOperation } from './graph.ts';
 import { CLOSING, finalAnswer, GRAPH_INTRO, INSTRUCTIONS, operationText } from './prompt.ts';
 
-
 const hexId = (rng: Rng): string => Array.from({ length: 10 }, () => '0123456789abcdef'[rng.int(0, 15)]).join('');
 
 function randomGraph(rng: Rng, nEdges: number): Edge[] {
@@ -19,7 +18,10 @@ function randomGraph(rng: Rng, nEdges: number): Edge[] {
 
 function pickOperation(rng: Rng, edges: Edge[], index: number): GraphOperation {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const op: GraphOperation = index % 2 === 0 ? { type: 'parents', node: rng.pick(edges).dst } : { type: 'bfs', start: rng.pick(edges).src, depth: rng.int(2, 3) };
+    const op: GraphOperation =
+      index % 2 === 0
+        ? { type: 'parents', node: rng.pick(edges).dst }
+        : { type: 'bfs', start: rng.pick(edges).src, depth: rng.int(2, 3) };
     const n = solve(edges, op).length;
     if (n >= 1 && n <= 30) return op;
   }
@@ -72,9 +74,20 @@ export function makeGraphwalksProbe(rng: Rng, tokens: number, index: number): Te
   c.add('\n');
   c.mark('question', 'operation', operationText(op) + CLOSING);
   return makeProbe({
-    id: `graphwalks-${op.type}-${index}`, family: 'graphwalks', messages: [{ role: 'user', content: c.text() }], segments: c.segments(),
-    answer: finalAnswer(answerNodes), source: 'generated:graphwalks',
-    metadata: { problem_type: op.type, answer_nodes: answerNodes, n_edges: edges.length, n_evidence_edges: evidence.size, target_tokens: tokens, evidence_found: evidence.size > 0 },
+    id: `graphwalks-${op.type}-${index}`,
+    family: 'graphwalks',
+    messages: [{ role: 'user', content: c.text() }],
+    segments: c.segments(),
+    answer: finalAnswer(answerNodes),
+    source: 'generated:graphwalks',
+    metadata: {
+      problem_type: op.type,
+      answer_nodes: answerNodes,
+      n_edges: edges.length,
+      n_evidence_edges: evidence.size,
+      target_tokens: tokens,
+      evidence_found: evidence.size > 0,
+    },
   });
 }
 

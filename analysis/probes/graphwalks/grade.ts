@@ -14,7 +14,10 @@ export function finalAnswerNodes(response: string): string[] | null {
   const last = response.trimEnd().split('\n').at(-1) ?? '';
   const m = last.match(/Final Answer: ?\[(.*)\]/);
   if (m === null) return null;
-  return (m[1] as string).split(',').map((s) => s.trim().replace(/^['"]|['"]$/g, '')).filter((s) => s !== '');
+  return (m[1] as string)
+    .split(',')
+    .map((s) => s.trim().replace(/^['"]|['"]$/g, ''))
+    .filter((s) => s !== '');
 }
 
 /**

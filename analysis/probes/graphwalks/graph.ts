@@ -30,7 +30,12 @@ export function depths(edges: readonly Edge[], start: string): Map<string, numbe
   let frontier = [start];
   for (let d = 1; frontier.length > 0; d++) {
     const next: string[] = [];
-    for (const u of frontier) for (const v of out.get(u) ?? []) if (!depth.has(v)) { depth.set(v, d); next.push(v); }
+    for (const u of frontier)
+      for (const v of out.get(u) ?? [])
+        if (!depth.has(v)) {
+          depth.set(v, d);
+          next.push(v);
+        }
     frontier = next;
   }
   return depth;
@@ -38,8 +43,12 @@ export function depths(edges: readonly Edge[], start: string): Map<string, numbe
 
 /** The answer set: nodes at exactly `depth` for BFS (never the start), or the sources of edges into `node` (never itself). */
 export function solve(edges: readonly Edge[], op: GraphOperation): string[] {
-  if (op.type === 'parents') return [...new Set(edges.filter((e) => e.dst === op.node && e.src !== op.node).map((e) => e.src))].sort();
-  return [...depths(edges, op.start)].filter(([n, d]) => d === op.depth && n !== op.start).map(([n]) => n).sort();
+  if (op.type === 'parents')
+    return [...new Set(edges.filter((e) => e.dst === op.node && e.src !== op.node).map((e) => e.src))].sort();
+  return [...depths(edges, op.start)]
+    .filter(([n, d]) => d === op.depth && n !== op.start)
+    .map(([n]) => n)
+    .sort();
 }
 
 /**

@@ -64,13 +64,23 @@ export function importGraphwalksRow(row: GraphwalksRow, id: string, source: stri
   addUntil(prompt.length);
   const same = recomputed !== null && recomputed.join(',') === [...row.answer_nodes].sort().join(',');
   return makeProbe({
-    id, family: 'graphwalks', messages: [{ role: 'user', content: c.text() }], segments: c.segments(),
-    answer: finalAnswer(row.answer_nodes), source,
+    id,
+    family: 'graphwalks',
+    messages: [{ role: 'user', content: c.text() }],
+    segments: c.segments(),
+    answer: finalAnswer(row.answer_nodes),
+    source,
     metadata: {
-      problem_type: row.problem_type, answer_nodes: row.answer_nodes, recomputed_answer: recomputed, answer_matches: same,
-      n_edges: edges.length, n_evidence_edges: evidence.length, n_self_loops: edges.filter((e) => e.src === e.dst).length,
+      problem_type: row.problem_type,
+      answer_nodes: row.answer_nodes,
+      recomputed_answer: recomputed,
+      answer_matches: same,
+      n_edges: edges.length,
+      n_evidence_edges: evidence.length,
+      n_self_loops: edges.filter((e) => e.src === e.dst).length,
       n_duplicate_edges: edges.length - new Set(edges.map((e) => `${e.src}->${e.dst}`)).size,
-      evidence_found: evidence.length > 0 || (recomputed !== null && recomputed.length === 0), prompt_chars: row.prompt_chars ?? null,
+      evidence_found: evidence.length > 0 || (recomputed !== null && recomputed.length === 0),
+      prompt_chars: row.prompt_chars ?? null,
     },
   });
 }

@@ -42,8 +42,11 @@ export function makeMrcrProbe(rng: Rng, tokens: number, index: number): TextProb
   const question = `Prepend ${rs} to the ${ordinal(target)} (1 indexed) ${kind} about ${topic}. Do not include any other text in your response.`;
 
   const preamble = familyHeader('mrcr') + PREAMBLE(words);
-  const fixed = estimateTokens(preamble + question) + needleReplies.reduce((n, r) => n + estimateTokens(r) + estimateTokens(request), 0)
-    + (2 * nNeedles + 2) * TEMPLATE_TOKENS_PER_MESSAGE + 12;
+  const fixed =
+    estimateTokens(preamble + question) +
+    needleReplies.reduce((n, r) => n + estimateTokens(r) + estimateTokens(request), 0) +
+    (2 * nNeedles + 2) * TEMPLATE_TOKENS_PER_MESSAGE +
+    12;
   // Plain exchanges fill the rest: each a request (about 5 tokens + template) and a filler reply.
   const plain: { request: string; reply: string }[] = [];
   let left = tokens - fixed - SPACER_TOKENS - 30;
@@ -56,7 +59,10 @@ export function makeMrcrProbe(rng: Rng, tokens: number, index: number): TextProb
     left -= estimateTokens(reply) + 6 + 2 * TEMPLATE_TOKENS_PER_MESSAGE;
   }
   // Needles go to random slots among the plain exchanges, in order.
-  const slots = rng.shuffle(Array.from({ length: plain.length + nNeedles }, (_, i) => i)).slice(0, nNeedles).sort((a, b) => a - b);
+  const slots = rng
+    .shuffle(Array.from({ length: plain.length + nNeedles }, (_, i) => i))
+    .slice(0, nNeedles)
+    .sort((a, b) => a - b);
   const messages: Message[] = [];
   const segments: Segment[] = [];
   const first = content(0);
@@ -95,12 +101,23 @@ export function makeMrcrProbe(rng: Rng, tokens: number, index: number): TextProb
   segments.push(...last.segments());
   const targetReply = needleReplies[target - 1] as string;
   return makeProbe({
-    id: `mrcr-${nNeedles}n-${index}`, family: 'mrcr', messages, segments,
-    answer: rs + targetReply, source: 'generated:mrcr',
+    id: `mrcr-${nNeedles}n-${index}`,
+    family: 'mrcr',
+    messages,
+    segments,
+    answer: rs + targetReply,
+    source: 'generated:mrcr',
     metadata: {
-      n_needles: nNeedles, desired_ordinal: target, desired_msg_index: desiredMsgIndex, random_string_to_prepend: rs,
-      total_messages: messages.length, kind, key_words: [topic], payload_words: needleBodies[target - 1],
-      target_tokens: tokens, evidence_found: true,
+      n_needles: nNeedles,
+      desired_ordinal: target,
+      desired_msg_index: desiredMsgIndex,
+      random_string_to_prepend: rs,
+      total_messages: messages.length,
+      kind,
+      key_words: [topic],
+      payload_words: needleBodies[target - 1],
+      target_tokens: tokens,
+      evidence_found: true,
     },
   });
 }

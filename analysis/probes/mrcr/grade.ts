@@ -10,7 +10,12 @@ export interface MrcrGradeOptions {
  * ratio between response and answer with that prefix removed from both.
  * Example: `gradeMrcr('abcHello', 'abcHello', 'abc') === 1`.
  */
-export function gradeMrcr(response: string, answer: string, randomString: string, options: MrcrGradeOptions = {}): number {
+export function gradeMrcr(
+  response: string,
+  answer: string,
+  randomString: string,
+  options: MrcrGradeOptions = {},
+): number {
   let r = response;
   if (options.stripThinking === true) {
     const at = r.lastIndexOf('</think>');

@@ -26,7 +26,15 @@ function chainB(b: string[], autojunk: boolean): Map<string, number[]> {
 }
 
 /** find_longest_match with no junk function (isjunk=None): only the extension steps remain. */
-function longestMatch(a: string[], b: string[], b2j: Map<string, number[]>, alo: number, ahi: number, blo: number, bhi: number): [number, number, number] {
+function longestMatch(
+  a: string[],
+  b: string[],
+  b2j: Map<string, number[]>,
+  alo: number,
+  ahi: number,
+  blo: number,
+  bhi: number,
+): [number, number, number] {
   let besti = alo;
   let bestj = blo;
   let bestsize = 0;

@@ -10,7 +10,10 @@ const EDGES = distanceBinEdges();
 export function syntheticProbe(ids: number[], id = 'p'): CaptureProbe {
   const T = ids.length;
   return {
-    id, input_ids: Int32Array.from(ids), prompt_tokens: T - 6, answer_span: { start: T - 6, end: T },
+    id,
+    input_ids: Int32Array.from(ids),
+    prompt_tokens: T - 6,
+    answer_span: { start: T - 6, end: T },
     segments: [
       { kind: 'evidence', token_start: 5, token_end: 20 },
       { kind: 'distractor', token_start: 25, token_end: 40 },
@@ -25,7 +28,10 @@ export function syntheticProbe(ids: number[], id = 'p'): CaptureProbe {
 export function referenceReductions(probs: ArrayLike<number>, H: number, p: CaptureProbe) {
   const T = p.input_ids.length;
   const row = (h: number, q: number) => Array.from({ length: T }, (_, j) => Number(probs[(h * T + q) * T + j]!));
-  const inSeg = (g: number, t: number) => (g < 0 ? p.segments.every((s) => t < s.token_start || t >= s.token_end) : t >= p.segments[g]!.token_start && t < p.segments[g]!.token_end);
+  const inSeg = (g: number, t: number) =>
+    g < 0
+      ? p.segments.every((s) => t < s.token_start || t >= s.token_end)
+      : t >= p.segments[g]!.token_start && t < p.segments[g]!.token_end;
   const segmentMass = (h: number, qg: number, kg: number): number => {
     const qs = Array.from({ length: T }, (_, t) => t).filter((t) => inSeg(qg, t));
     return qs.reduce((s, q) => s + row(h, q).reduce((a, w, j) => a + (inSeg(kg, j) ? w : 0), 0), 0) / qs.length;
@@ -33,17 +39,25 @@ export function referenceReductions(probs: ArrayLike<number>, H: number, p: Capt
   const distance = (h: number, set: QuerySet): Float64Array => {
     const qs = querySetPositions(p).get(set)!;
     const out = new Float64Array(32);
-    for (const q of qs) row(h, q).forEach((w, j) => { if (j <= q) out[distanceBin(q - j, EDGES)]! += w / qs.length; });
+    for (const q of qs)
+      row(h, q).forEach((w, j) => {
+        if (j <= q) out[distanceBin(q - j, EDGES)]! += w / qs.length;
+      });
     return out;
   };
   return { row, segmentMass, distance };
 }
 
 /** Rows of a decoded unit table as objects. */
-export function rowsOf<T extends Record<string, ArrayLike<unknown>>>(batch: T): { [K in keyof T]: T[K] extends ArrayLike<infer V> ? V : never }[] {
+export function rowsOf<T extends Record<string, ArrayLike<unknown>>>(
+  batch: T,
+): { [K in keyof T]: T[K] extends ArrayLike<infer V> ? V : never }[] {
   const keys = Object.keys(batch) as (keyof T)[];
   const n = (batch[keys[0]!] as ArrayLike<unknown>).length;
-  return Array.from({ length: n }, (_, i) => Object.fromEntries(keys.map((k) => [k, (batch[k] as ArrayLike<unknown>)[i]])) as never);
+  return Array.from(
+    { length: n },
+    (_, i) => Object.fromEntries(keys.map((k) => [k, (batch[k] as ArrayLike<unknown>)[i]])) as never,
+  );
 }
 
 export type Tables = UnitTables;

@@ -13,7 +13,9 @@ const diskFullAfterHalf: AtomicWriteFs = {
     return {
       ...handle,
       async writeFile(data) {
-        await handle.writeFile(typeof data === 'string' ? data.slice(0, data.length / 2) : data.subarray(0, data.length / 2));
+        await handle.writeFile(
+          typeof data === 'string' ? data.slice(0, data.length / 2) : data.subarray(0, data.length / 2),
+        );
         throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
       },
       sync: () => handle.sync(),
@@ -46,8 +48,15 @@ describe('writeFileAtomic', () => {
 
   it('a failing rename (EROFS) is E_WRITE_FAILED and creates no final file', async () => {
     const dir = await tempDir();
-    const readOnly: AtomicWriteFs = { ...nodeFs, rename: async () => { throw Object.assign(new Error('read-only file system'), { code: 'EROFS' }); } };
-    await expect(writeFileAtomic(join(dir, 'a.arrow'), 'data', readOnly)).rejects.toMatchObject({ code: 'E_WRITE_FAILED' });
+    const readOnly: AtomicWriteFs = {
+      ...nodeFs,
+      rename: async () => {
+        throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
+      },
+    };
+    await expect(writeFileAtomic(join(dir, 'a.arrow'), 'data', readOnly)).rejects.toMatchObject({
+      code: 'E_WRITE_FAILED',
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 

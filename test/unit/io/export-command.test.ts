@@ -10,7 +10,11 @@ async function capturedOutput(argv: string[]): Promise<{ status: number; out: st
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     const status = await main(argv);
-    return { status, out: out.mock.calls.map((c) => String(c[0])).join(''), err: err.mock.calls.map((c) => String(c[0])).join('') };
+    return {
+      status,
+      out: out.mock.calls.map((c) => String(c[0])).join(''),
+      err: err.mock.calls.map((c) => String(c[0])).join(''),
+    };
   } finally {
     out.mockRestore();
     err.mockRestore();

@@ -52,7 +52,13 @@ export function probeSet(): { probes: ProbesBatch; segments: SegmentsBatch } {
 /** Deterministic per-unit tables; `seed` varies values between units. Rows come unsorted on purpose. */
 export function unitTables(seed: number, nLayers = 3, nPositions = 16): UnitTables {
   const topK = 2;
-  const routing = { layer: [] as number[], position: [] as number[], rank: [] as number[], expert: [] as number[], gate: [] as number[] };
+  const routing = {
+    layer: [] as number[],
+    position: [] as number[],
+    rank: [] as number[],
+    expert: [] as number[],
+    gate: [] as number[],
+  };
   for (let layer = nLayers - 1; layer >= 0; layer -= 1) {
     for (let position = 0; position < nPositions; position += 1) {
       for (let rank = 0; rank < topK; rank += 1) {
@@ -65,7 +71,16 @@ export function unitTables(seed: number, nLayers = 3, nPositions = 16): UnitTabl
     }
   }
   const edges = distanceBinEdges();
-  const distance = { layer: [] as number[], head: [] as number[], query_set: [] as string[], bin: [] as number[], bin_lo: [] as number[], bin_hi: [] as number[], mass: [] as number[], n_queries: [] as number[] };
+  const distance = {
+    layer: [] as number[],
+    head: [] as number[],
+    query_set: [] as string[],
+    bin: [] as number[],
+    bin_lo: [] as number[],
+    bin_hi: [] as number[],
+    mass: [] as number[],
+    n_queries: [] as number[],
+  };
   for (let layer = 0; layer < nLayers; layer += 1) {
     for (const querySet of ['answer', 'last']) {
       for (let bin = 0; bin < 32; bin += 1) {
@@ -84,12 +99,21 @@ export function unitTables(seed: number, nLayers = 3, nPositions = 16): UnitTabl
     routing,
     attention_distance: distance,
     attention_segments: {
-      layer: [1, 0, 0, 1], head: [0, 1, 0, 0], query_segment: [1, 1, 1, -1], key_segment: [0, -1, 0, 0],
-      mass: [0.5 + seed / 100, 0.25, 0.125, 0.0625], n_queries: [14, 14, 14, 2],
+      layer: [1, 0, 0, 1],
+      head: [0, 1, 0, 0],
+      query_segment: [1, 1, 1, -1],
+      key_segment: [0, -1, 0, 0],
+      mass: [0.5 + seed / 100, 0.25, 0.125, 0.0625],
+      n_queries: [14, 14, 14, 2],
     },
     attention_rows: {
-      layer: [0, 0, 0, 1], head: [0, 0, 1, 0], query_set: ['last', 'last', 'answer', 'last'], query_pos: [63, 63, 62, 63],
-      key_pos: [10, 3, 0, 10], weight: [0.5, 0.25, 0.9, 0.75], row_mass_kept: [0.75, 0.75, 0.9, 0.75],
+      layer: [0, 0, 0, 1],
+      head: [0, 0, 1, 0],
+      query_set: ['last', 'last', 'answer', 'last'],
+      query_pos: [63, 63, 62, 63],
+      key_pos: [10, 3, 0, 10],
+      weight: [0.5, 0.25, 0.9, 0.75],
+      row_mass_kept: [0.75, 0.75, 0.9, 0.75],
     },
     answer_logprobs: { answer_index: [1, 0], position: [65, 64], token_id: [1234, 99], logprob: [-0.5, -seed / 10] },
   };

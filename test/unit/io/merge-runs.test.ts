@@ -18,8 +18,15 @@ async function capture(dir: string, init: RunInit, probeIds: readonly string[]):
 }
 
 async function tree(dir: string): Promise<Map<string, Buffer>> {
-  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name !== 'manifest.json');
-  const entries = await Promise.all(files.map(async (e) => [join(e.parentPath, e.name).slice(dir.length + 1), await readFile(join(e.parentPath, e.name))] as const));
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter(
+    (e) => e.isFile() && e.name !== 'manifest.json',
+  );
+  const entries = await Promise.all(
+    files.map(
+      async (e) =>
+        [join(e.parentPath, e.name).slice(dir.length + 1), await readFile(join(e.parentPath, e.name))] as const,
+    ),
+  );
   return new Map(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
@@ -53,8 +60,15 @@ describe('mergeRuns', () => {
     await capture(s0, runInit({ shard: { index: 0, count: 2 } }), ['mrcr/0001']);
     await capture(s1, runInit({ shard: { index: 1, count: 2 }, plan: { other: true } }), ['acc_sql-3']);
     await capture(s1b, runInit({ shard: { index: 1, count: 2 } }), ['acc_sql-3']);
-    await expect(mergeRuns([s0], join(await tempDir(), 'm'))).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringContaining('shard(s) 1 of 2 missing') });
-    await expect(mergeRuns([s0, s1], join(await tempDir(), 'm'))).rejects.toMatchObject({ message: expect.stringContaining('plan differs') });
-    await expect(mergeRuns([s0, s1b, s1b], join(await tempDir(), 'm'))).rejects.toMatchObject({ message: expect.stringContaining('given twice') });
+    await expect(mergeRuns([s0], join(await tempDir(), 'm'))).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringContaining('shard(s) 1 of 2 missing'),
+    });
+    await expect(mergeRuns([s0, s1], join(await tempDir(), 'm'))).rejects.toMatchObject({
+      message: expect.stringContaining('plan differs'),
+    });
+    await expect(mergeRuns([s0, s1b, s1b], join(await tempDir(), 'm'))).rejects.toMatchObject({
+      message: expect.stringContaining('given twice'),
+    });
   });
 });

@@ -11,7 +11,10 @@ describe('exportParquet', () => {
     const writer = await RunWriter.open(dir, runInit());
     await writer.writeProbeSet(probeSet().probes, probeSet().segments);
     for (const [i, probeId] of PROBE_IDS.entries()) {
-      await writer.writeUnit('base', probeId, { ...unitTables(i), router_probs: { layer: [0, 0], position: [0, 0], expert: [0, 1], prob: [0.5, 0.5] } });
+      await writer.writeUnit('base', probeId, {
+        ...unitTables(i),
+        router_probs: { layer: [0, 0], position: [0, 0], expert: [0, 1], prob: [0.5, 0.5] },
+      });
       await writer.writeUnit('tuned', probeId, unitTables(i + 10));
     }
     await writer.close();
@@ -30,7 +33,9 @@ describe('exportParquet', () => {
       // DuckDB reads FLOAT as float32 → JS number exactly; INT_16/INT32 as numbers; UTF8 as strings; nulls as null.
       expect(got, file.table).toEqual(expected);
     }
-    const meta = await db.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${dir}/parquet/routing.parquet')`);
+    const meta = await db.runAndReadAll(
+      `SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${dir}/parquet/routing.parquet')`,
+    );
     expect(meta.getRowObjectsJS().map((r) => r.k)).toContain('acc_lens.schema_version');
     db.closeSync();
   });

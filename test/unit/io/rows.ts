@@ -4,7 +4,11 @@ import type { DecodedColumn } from '../../../analysis/schema/decode.ts';
 export type Row = Record<string, string | number | null>;
 
 /** Column batch → rows, float32 columns rounded to float32 as storage does. */
-export function toRows(spec: TableSpec, batch: Readonly<Record<string, ArrayLike<unknown>>>, constants: Record<string, string> = {}): Row[] {
+export function toRows(
+  spec: TableSpec,
+  batch: Readonly<Record<string, ArrayLike<unknown>>>,
+  constants: Record<string, string> = {},
+): Row[] {
   const first = spec.columns.find((c) => constants[c.name] === undefined)!;
   const n = batch[first.name]!.length;
   return Array.from({ length: n }, (_, i) =>
@@ -31,5 +35,8 @@ export function sortRows(spec: TableSpec, rows: Row[]): Row[] {
     }
     return 0;
   };
-  return rows.map((r, i) => [r, i] as const).sort(([a, i], [b, j]) => key(a, b) || i - j).map(([r]) => r);
+  return rows
+    .map((r, i) => [r, i] as const)
+    .sort(([a, i], [b, j]) => key(a, b) || i - j)
+    .map(([r]) => r);
 }

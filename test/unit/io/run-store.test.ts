@@ -1,7 +1,16 @@
 import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArrowFileHandle, listUnits, openRun, readArrowFile, readPart, readTable, RunWriter, safeName } from '../../../analysis/io/index.ts';
+import {
+  ArrowFileHandle,
+  listUnits,
+  openRun,
+  readArrowFile,
+  readPart,
+  readTable,
+  RunWriter,
+  safeName,
+} from '../../../analysis/io/index.ts';
 import { decodeTable, META, SCHEMA_VERSION, TABLES, UNIT_TABLE_NAMES } from '../../../analysis/schema/index.ts';
 import { TOOL_VERSION } from '../../../analysis/version.ts';
 import { PROBE_IDS, probeSet, runInit, tempDir, unitTables } from './fixtures.ts';
@@ -30,7 +39,10 @@ describe('RunWriter + reader', () => {
     const run = await openRun(dir);
     for (const table of UNIT_TABLE_NAMES.filter((t) => t !== 'router_probs')) {
       const spec = TABLES[table];
-      const back = decodedRows(spec, decodeTable(spec, await readPart(run, table, { model: 'tuned', probeId: 'graph walk 2' })));
+      const back = decodedRows(
+        spec,
+        decodeTable(spec, await readPart(run, table, { model: 'tuned', probeId: 'graph walk 2' })),
+      );
       const written = unitTables(11)[table] as unknown as Record<string, ArrayLike<unknown>>;
       expect(back, table).toEqual(sortRows(spec, toRows(spec, written, { model: 'tuned', probe_id: 'graph walk 2' })));
     }
@@ -41,8 +53,12 @@ describe('RunWriter + reader', () => {
     await writeFullRun(dir);
     const run = await openRun(dir);
     const { probes, segments } = probeSet();
-    expect(decodedRows(TABLES.probes, decodeTable(TABLES.probes, await readTable(run, 'probes')))).toEqual(toRows(TABLES.probes, probes));
-    expect(decodedRows(TABLES.segments, decodeTable(TABLES.segments, await readTable(run, 'segments')))).toEqual(toRows(TABLES.segments, segments));
+    expect(decodedRows(TABLES.probes, decodeTable(TABLES.probes, await readTable(run, 'probes')))).toEqual(
+      toRows(TABLES.probes, probes),
+    );
+    expect(decodedRows(TABLES.segments, decodeTable(TABLES.segments, await readTable(run, 'segments')))).toEqual(
+      toRows(TABLES.segments, segments),
+    );
     const some = decodeTable(TABLES.segments, await readTable(run, 'segments', { probeIds: ['mrcr/0001'] }));
     expect(some.probe_id).toEqual(['mrcr/0001', 'mrcr/0001']);
     expect(some.label).toEqual(['ev1', null]);
@@ -54,7 +70,10 @@ describe('RunWriter + reader', () => {
     const run = await openRun(dir);
     const all = await readTable(run, 'routing');
     expect(all.numRows).toBe(PROBE_IDS.length * 2 * 3 * 16 * 2);
-    const tuned = decodeTable(TABLES.routing, await readTable(run, 'routing', { models: ['tuned'], probeIds: ['acc_sql-3'] }));
+    const tuned = decodeTable(
+      TABLES.routing,
+      await readTable(run, 'routing', { models: ['tuned'], probeIds: ['acc_sql-3'] }),
+    );
     expect(new Set(tuned.model as string[])).toEqual(new Set(['tuned']));
     expect(new Set(tuned.probe_id as string[])).toEqual(new Set(['acc_sql-3']));
     expect((await readTable(run, 'router_probs')).numRows).toBe(0);
@@ -76,7 +95,7 @@ describe('RunWriter + reader', () => {
     }
   });
 
-  it('readPart({ layer }) reads that layer\'s record batch alone from a multi-layer part', async () => {
+  it("readPart({ layer }) reads that layer's record batch alone from a multi-layer part", async () => {
     const dir = await tempDir();
     const run = await RunWriter.open(dir, runInit());
     await run.writeUnit('base', 'p', { routing: unitTables(0, 8, 2048).routing! }, { nTokens: 2048 });
@@ -123,18 +142,32 @@ describe('RunWriter + reader', () => {
     const dir = await tempDir();
     await (await RunWriter.open(dir, runInit())).close();
     const tuned = { ...runInit().models.tuned!, sha256: 'e'.repeat(64) };
-    await expect(RunWriter.open(dir, runInit({ models: { ...runInit().models, tuned } }))).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringContaining('models.tuned.sha256') });
-    await expect(RunWriter.open(dir, runInit({ probe_set: { ...runInit().probe_set, sha256: 'f'.repeat(64) } }))).rejects.toMatchObject({ message: expect.stringContaining('probe_set.sha256') });
-    await expect(RunWriter.open(dir, runInit({ plan: { top_k: 8 } }))).rejects.toMatchObject({ message: expect.stringContaining('plan differs') });
-    await expect(RunWriter.open(dir, runInit({ shard: { index: 0, count: 2 } }))).rejects.toMatchObject({ message: expect.stringContaining('shard differs') });
+    await expect(RunWriter.open(dir, runInit({ models: { ...runInit().models, tuned } }))).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringContaining('models.tuned.sha256'),
+    });
+    await expect(
+      RunWriter.open(dir, runInit({ probe_set: { ...runInit().probe_set, sha256: 'f'.repeat(64) } })),
+    ).rejects.toMatchObject({ message: expect.stringContaining('probe_set.sha256') });
+    await expect(RunWriter.open(dir, runInit({ plan: { top_k: 8 } }))).rejects.toMatchObject({
+      message: expect.stringContaining('plan differs'),
+    });
+    await expect(RunWriter.open(dir, runInit({ shard: { index: 0, count: 2 } }))).rejects.toMatchObject({
+      message: expect.stringContaining('shard differs'),
+    });
     const moved = { ...runInit().models.base!, path: '/elsewhere/base.onnx' };
-    await expect(RunWriter.open(dir, runInit({ models: { ...runInit().models, base: moved } }))).resolves.toBeInstanceOf(RunWriter);
+    await expect(
+      RunWriter.open(dir, runInit({ models: { ...runInit().models, base: moved } })),
+    ).resolves.toBeInstanceOf(RunWriter);
   });
 
   it('open validates its input with zod: a model name with a slash is E_CONFIG_INVALID', async () => {
     const dir = await tempDir();
     const models = { 'Qwen/Qwen3': runInit().models.base! };
-    await expect(RunWriter.open(dir, runInit({ models }))).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringContaining('models') });
+    await expect(RunWriter.open(dir, runInit({ models }))).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringContaining('models'),
+    });
   });
 
   it('skipUnit records the reason; readPart of a skipped unit is E_FILE_NOT_FOUND', async () => {
@@ -143,15 +176,21 @@ describe('RunWriter + reader', () => {
     await w.skipUnit('tuned', 'x', 'probe longer than the model positions (40000 > 32768)', { nTokens: 40000 });
     await w.close();
     const run = await openRun(dir);
-    expect(listUnits(run)).toMatchObject([{ status: 'skipped', reason: expect.stringContaining('longer'), n_tokens: 40000, files: [] }]);
-    await expect(readPart(run, 'routing', { model: 'tuned', probeId: 'x' })).rejects.toMatchObject({ code: 'E_FILE_NOT_FOUND' });
+    expect(listUnits(run)).toMatchObject([
+      { status: 'skipped', reason: expect.stringContaining('longer'), n_tokens: 40000, files: [] },
+    ]);
+    await expect(readPart(run, 'routing', { model: 'tuned', probeId: 'x' })).rejects.toMatchObject({
+      code: 'E_FILE_NOT_FOUND',
+    });
   });
 
   it('probe ids with slashes, spaces or only differing in case get distinct safe folders, recorded in the manifest', async () => {
     const dir = await tempDir();
     await writeFullRun(dir);
     const run = await openRun(dir);
-    const dirs = listUnits(run).filter((u) => u.model === 'base').map((u) => u.dir);
+    const dirs = listUnits(run)
+      .filter((u) => u.model === 'base')
+      .map((u) => u.dir);
     expect(new Set(dirs.map((d) => d.toLowerCase())).size).toBe(PROBE_IDS.length);
     for (const d of dirs) expect(d).toMatch(/^parts\/base\/[a-z0-9._~-]+$/);
     expect(safeName('acc_sql-3')).toBe('acc_sql-3');

@@ -35,7 +35,9 @@ describe('jsDivergenceBits', () => {
 describe('distance profile metrics', () => {
   it('localMass sums bins 0..7 (distance < 14)', () => {
     const profile = new Array(32).fill(0);
-    profile[0] = 0.25; profile[7] = 0.25; profile[8] = 0.5;
+    profile[0] = 0.25;
+    profile[7] = 0.25;
+    profile[8] = 0.5;
     expect(localMass(profile)).toBeCloseTo(0.5, 12);
   });
   it('distanceEntropyBits is 5 bits for equal mass in all 32 bins and 0 on one bin or none', () => {
@@ -56,9 +58,17 @@ describe('loadBalance', () => {
 
 describe('mutualInformationFlat', () => {
   it('equals mutualInformationBits on the same table (log2 5 for five disjoint expert subsets)', () => {
-    const t = Array.from({ length: 5 }, (_, i) => Array.from({ length: 15 }, (_, j) => (Math.floor(j / 3) === i ? 4 : 0)));
+    const t = Array.from({ length: 5 }, (_, i) =>
+      Array.from({ length: 15 }, (_, j) => (Math.floor(j / 3) === i ? 4 : 0)),
+    );
     expect(mutualInformationFlat(Float64Array.from(t.flat()), 5, 15)).toBeCloseTo(Math.log2(5), 12);
-    expect(mutualInformationFlat(Float64Array.of(3, 1, 1, 3), 2, 2)).toBeCloseTo(mutualInformationBits([[3, 1], [1, 3]]), 14);
+    expect(mutualInformationFlat(Float64Array.of(3, 1, 1, 3), 2, 2)).toBeCloseTo(
+      mutualInformationBits([
+        [3, 1],
+        [1, 3],
+      ]),
+      14,
+    );
   });
   it('is 0 for a single expert, independent tables and empty tables', () => {
     expect(mutualInformationFlat(Float64Array.of(4, 9), 2, 1)).toBe(0);

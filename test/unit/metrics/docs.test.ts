@@ -5,7 +5,7 @@ import { METRICS_TABLES } from '../../../analysis/schema/index.ts';
 const doc = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
 
 describe('docs/metrics.md', () => {
-  it('documents every column of every metrics table in that table\'s section', () => {
+  it("documents every column of every metrics table in that table's section", () => {
     for (const [name, spec] of Object.entries(METRICS_TABLES)) {
       const start = doc.indexOf(`### \`${name}\``);
       expect(start, name).toBeGreaterThan(0);

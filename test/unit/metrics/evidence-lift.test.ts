@@ -14,13 +14,31 @@ describe('uniformSpanMass', () => {
     expect(uniformSpanMass([{ start: 1, end: 3 }], 1, 3)).toBeCloseTo((1 / 2 + 2 / 3) / 2, 12);
   });
   it('counts overlapping spans once and gives 0 for empty spans or empty query ranges', () => {
-    expect(uniformSpanMass([{ start: 0, end: 4 }, { start: 2, end: 6 }], 9, 10)).toBeCloseTo(0.6, 12);
+    expect(
+      uniformSpanMass(
+        [
+          { start: 0, end: 4 },
+          { start: 2, end: 6 },
+        ],
+        9,
+        10,
+      ),
+    ).toBeCloseTo(0.6, 12);
     expect(uniformSpanMass([], 0, 10)).toBe(0);
     expect(uniformSpanMass([{ start: 5, end: 5 }], 0, 10)).toBe(0);
     expect(uniformSpanMass([{ start: 0, end: 4 }], 3, 3)).toBe(0);
   });
   it('mergeSpans sorts and unions', () => {
-    expect(mergeSpans([{ start: 5, end: 8 }, { start: 0, end: 2 }, { start: 1, end: 3 }])).toEqual([{ start: 0, end: 3 }, { start: 5, end: 8 }]);
+    expect(
+      mergeSpans([
+        { start: 5, end: 8 },
+        { start: 0, end: 2 },
+        { start: 1, end: 3 },
+      ]),
+    ).toEqual([
+      { start: 0, end: 3 },
+      { start: 5, end: 8 },
+    ]);
   });
 });
 

@@ -1,11 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkGroundTruth, GroundTruthSchema, type GroundTruthSpec } from '../../../analysis/metrics/ground-truth-check.ts';
+import {
+  checkGroundTruth,
+  GroundTruthSchema,
+  type GroundTruthSpec,
+} from '../../../analysis/metrics/ground-truth-check.ts';
 import { MetricsSummarySchema, type MetricsSummary } from '../../../analysis/metrics/run/summary.ts';
 
-const summary = MetricsSummarySchema.parse(JSON.parse(readFileSync(new URL('../../fixtures/metrics/reference-summary.json', import.meta.url), 'utf8')));
+const summary = MetricsSummarySchema.parse(
+  JSON.parse(readFileSync(new URL('../../fixtures/metrics/reference-summary.json', import.meta.url), 'utf8')),
+);
 const truth: GroundTruthSpec = GroundTruthSchema.parse({
-  evidence_retrieval_heads: [{ layer: 1, head: 0 }, { layer: 3, head: 2 }],
+  evidence_retrieval_heads: [
+    { layer: 1, head: 0 },
+    { layer: 3, head: 2 },
+  ],
   task_routed_layers: [1, 2].map((layer) => ({ layer, experts_by_family: {}, expected: { mi_gain_bits_min: 1 } })),
   unchanged: { layers_identical_weights_and_inputs: [0] },
 });
@@ -30,8 +39,13 @@ describe('checkGroundTruth', () => {
     const gains = s.routing!.mi_gain;
     gains.find((m) => m.layer === 1)!.delta = { value: 0.5, lo: 0.2, hi: 0.8 };
     gains.find((m) => m.layer === 0)!.delta = { value: 0.1, lo: 0.05, hi: 0.2 };
-    const failed = checkGroundTruth(s, truth).filter((c) => !c.pass).map((c) => c.name);
-    expect(failed).toEqual(['layer 1 I(task; expert) gain (bits)', 'layer 0 (identical weights and inputs): MI change CI includes 0']);
+    const failed = checkGroundTruth(s, truth)
+      .filter((c) => !c.pass)
+      .map((c) => c.name);
+    expect(failed).toEqual([
+      'layer 1 I(task; expert) gain (bits)',
+      'layer 0 (identical weights and inputs): MI change CI includes 0',
+    ]);
   });
 
   it('reports missing routing as a failed check, not a crash', () => {

@@ -9,8 +9,16 @@ const agg = (rows: number[][]): LayerAggregate => {
 describe('layerChange', () => {
   it('gives per-family JS and, for "all", their mean — not the JS of pooled usage', () => {
     // Family 1 moves from expert 0 to 1, family 2 from expert 1 to 0: pooled usage is unchanged.
-    const base = agg([[1, 1], [1, 0], [0, 1]]);
-    const tuned = agg([[1, 1], [0, 1], [1, 0]]);
+    const base = agg([
+      [1, 1],
+      [1, 0],
+      [0, 1],
+    ]);
+    const tuned = agg([
+      [1, 1],
+      [0, 1],
+      [1, 0],
+    ]);
     const [all, f1, f2] = layerChange(base, tuned);
     expect(f1).toBeCloseTo(1, 12);
     expect(f2).toBeCloseTo(1, 12);
@@ -18,8 +26,16 @@ describe('layerChange', () => {
   });
 
   it('averages only over families with tokens', () => {
-    const base = agg([[1, 0], [1, 0], [0, 0]]);
-    const tuned = agg([[0, 1], [0, 1], [0, 0]]);
+    const base = agg([
+      [1, 0],
+      [1, 0],
+      [0, 0],
+    ]);
+    const tuned = agg([
+      [0, 1],
+      [0, 1],
+      [0, 0],
+    ]);
     const [all, f1, f2] = layerChange(base, tuned);
     expect([all, f1, f2]).toEqual([1, 1, 0]);
   });

@@ -7,7 +7,13 @@ import { routingGrid } from '../../../analysis/metrics/routing-grid.ts';
 import { defaultTopN, jaccard, topN } from '../../../analysis/metrics/top-experts.ts';
 
 // Two tokens, top-2, one layer: token 0 → experts 3 (0.6), 5 (0.4); token 1 → 5 (0.9), 1 (0.1).
-const rows = { layer: [0, 0, 0, 0], position: [0, 0, 1, 1], rank: [0, 1, 0, 1], expert: [3, 5, 5, 1], gate: [0.6, 0.4, 0.9, 0.1] };
+const rows = {
+  layer: [0, 0, 0, 0],
+  position: [0, 0, 1, 1],
+  rank: [0, 1, 0, 1],
+  expert: [3, 5, 5, 1],
+  gate: [0.6, 0.4, 0.9, 0.1],
+};
 
 describe('routingGrid / expertUsage', () => {
   it('counts top-k selections, gate mass and rank-0 choices per expert', () => {
@@ -48,7 +54,17 @@ describe('routingAgreement', () => {
 
 describe('expertSelectivity', () => {
   it('is 1 for an expert used by one family, 0 for equal use, 0 for unused experts or one family', () => {
-    expect(Array.from(expertSelectivity([[1, 0.5, 0], [0, 0.5, 0]], 3))).toEqual([1, 0, 0]);
+    expect(
+      Array.from(
+        expertSelectivity(
+          [
+            [1, 0.5, 0],
+            [0, 0.5, 0],
+          ],
+          3,
+        ),
+      ),
+    ).toEqual([1, 0, 0]);
     expect(Array.from(expertSelectivity([[1, 1]], 2))).toEqual([0, 0]);
   });
 });
@@ -62,7 +78,7 @@ describe('topN / jaccard / defaultTopN', () => {
     expect(jaccard([1, 2, 3], [2, 3, 4])).toBe(0.5);
     expect(jaccard([], [])).toBe(0);
   });
-  it('defaultTopN keeps the paper\'s 20 of 128 share', () => {
+  it("defaultTopN keeps the paper's 20 of 128 share", () => {
     expect(defaultTopN(128)).toBe(20);
     expect(defaultTopN(16)).toBe(3);
     expect(defaultTopN(1)).toBe(1);

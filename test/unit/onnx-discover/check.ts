@@ -14,7 +14,10 @@ export async function checkFixture(fixture: Fixture, outputTolerance = 0) {
   const inst = await run(bytes, fixture.feeds);
   const diffs: Record<string, number> = {};
   for (const [name, tensor] of Object.entries(plain)) {
-    diffs[`original ${name}`] = maxAbsDiff(Array.from(inst[name]!.data as Float32Array, Number), Array.from(tensor.data as Float32Array, Number));
+    diffs[`original ${name}`] = maxAbsDiff(
+      Array.from(inst[name]!.data as Float32Array, Number),
+      Array.from(tensor.data as Float32Array, Number),
+    );
     expect(diffs[`original ${name}`], name).toBeLessThanOrEqual(outputTolerance);
   }
   for (const [name, ref] of Object.entries(fixture.probs)) {
@@ -41,7 +44,10 @@ export async function checkFixture(fixture: Fixture, outputTolerance = 0) {
     diffs[`router_logits.${layer}`] = maxAbsDiff(logits, ref.logits);
     expect(diffs[`router_logits.${layer}`]).toBeLessThan(1e-5);
     expect(Array.from(inst[`acc_lens.topk_ids.${layer}`]!.data as BigInt64Array, Number)).toEqual(ref.ids);
-    diffs[`topk_weights.${layer}`] = maxAbsDiff(inst[`acc_lens.topk_weights.${layer}`]!.data as Float32Array, ref.weights);
+    diffs[`topk_weights.${layer}`] = maxAbsDiff(
+      inst[`acc_lens.topk_weights.${layer}`]!.data as Float32Array,
+      ref.weights,
+    );
     expect(diffs[`topk_weights.${layer}`]).toBeLessThan(1e-5);
   }
   return { plan, diffs };

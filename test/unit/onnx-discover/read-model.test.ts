@@ -13,7 +13,11 @@ const dir = mkdtempSync(join(tmpdir(), 'acc-lens-read-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function codeOf(fn: () => unknown): string {
-  try { fn(); } catch (error) { return error instanceof AccLensError ? `${error.code}: ${error.message}` : String(error); }
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof AccLensError ? `${error.code}: ${error.message}` : String(error);
+  }
   return 'no error';
 }
 
@@ -25,7 +29,11 @@ function withExternalData(bytes: Uint8Array, folder: string, name: string): stri
   for (const t of model.graph!.initializer!) {
     if (t.dataType !== onnx.TensorProto.DataType.FLOAT) continue;
     const raw = t.rawData!;
-    t.externalData = [{ key: 'location', value: `${name}.data` }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(raw.length) }];
+    t.externalData = [
+      { key: 'location', value: `${name}.data` },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(raw.length) },
+    ];
     t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
     t.rawData = new Uint8Array(0);
     chunks.push(raw);
@@ -45,7 +53,9 @@ describe('readModel', () => {
   it('readModel(truncated) names the field the protobuf ended in', () => {
     const bytes = unfusedGqa().bytes;
     writeFileSync(join(dir, 'cut.onnx'), bytes.subarray(0, bytes.length - 100));
-    expect(codeOf(() => readModel(join(dir, 'cut.onnx')))).toMatch(/^E_ONNX_INVALID: .*truncated: protobuf ended inside field 7 \(graph\)/);
+    expect(codeOf(() => readModel(join(dir, 'cut.onnx')))).toMatch(
+      /^E_ONNX_INVALID: .*truncated: protobuf ended inside field 7 \(graph\)/,
+    );
     writeFileSync(join(dir, 'empty.onnx'), '');
     expect(codeOf(() => readModel(join(dir, 'empty.onnx')))).toMatch(/E_ONNX_INVALID: .*empty file/);
   });
@@ -66,8 +76,15 @@ describe('acc-lens instrument', () => {
     const out = join(dir, 'elsewhere', 'inst.onnx');
     const write = process.stdout.write;
     let printed = '';
-    process.stdout.write = ((chunk: string) => { printed += chunk; return true; }) as typeof process.stdout.write;
-    try { expect(await instrumentCommand.run([path, '--out', out])).toBe(0); } finally { process.stdout.write = write; }
+    process.stdout.write = ((chunk: string) => {
+      printed += chunk;
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      expect(await instrumentCommand.run([path, '--out', out])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
     expect(printed).toMatch(/^layer\s+attention\s+q\/kv heads/);
     expect(printed).toMatch(/\n1\s+unfused\s+4\/2\s+-/);
     expect(printed).toMatch(/no KV-cache inputs/);

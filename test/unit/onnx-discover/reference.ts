@@ -13,71 +13,117 @@ export function randoms(n: number, seed: number, a = 1): Float32Array {
 }
 
 /** x [rows, inner] · w [inner, cols] in float64. */
-export function matmul(x: ArrayLike<number>, w: ArrayLike<number>, rows: number, inner: number, cols: number): Float64Array {
+export function matmul(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  rows: number,
+  inner: number,
+  cols: number,
+): Float64Array {
   const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let i = 0; i < inner; i++) {
-    const xv = x[r * inner + i]!;
-    for (let c = 0; c < cols; c++) out[r * cols + c]! += xv * w[i * cols + c]!;
-  }
+  for (let r = 0; r < rows; r++)
+    for (let i = 0; i < inner; i++) {
+      const xv = x[r * inner + i]!;
+      for (let c = 0; c < cols; c++) out[r * cols + c]! += xv * w[i * cols + c]!;
+    }
   return out;
 }
 
-export interface Heads { batch: number; heads: number; kvHeads: number; query: number; total: number; dim: number }
+export interface Heads {
+  batch: number;
+  heads: number;
+  kvHeads: number;
+  query: number;
+  total: number;
+  dim: number;
+}
 
 /**
  * Probabilities [batch, heads, query, total] from q [batch, heads, query, dim] and k [batch, kvHeads, total, dim]
  * (query head h reads kv head ⌊h / (heads / kvHeads)⌋); masked keys exactly 0, fully masked rows all 0.
  */
-export function attentionProbs(q: ArrayLike<number>, k: ArrayLike<number>, s: Heads, scale: number, visible: (i: number, j: number) => boolean): Float64Array {
+export function attentionProbs(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  s: Heads,
+  scale: number,
+  visible: (i: number, j: number) => boolean,
+): Float64Array {
   const out = new Float64Array(s.batch * s.heads * s.query * s.total);
   const group = s.heads / s.kvHeads;
-  for (let b = 0; b < s.batch; b++) for (let h = 0; h < s.heads; h++) for (let i = 0; i < s.query; i++) {
-    const kh = Math.floor(h / group);
-    const row = ((b * s.heads + h) * s.query + i) * s.total;
-    let max = -Infinity;
-    const scores = new Float64Array(s.total);
-    for (let j = 0; j < s.total; j++) {
-      if (!visible(i, j)) { scores[j] = -Infinity; continue; }
-      let dot = 0;
-      for (let d = 0; d < s.dim; d++) dot += q[((b * s.heads + h) * s.query + i) * s.dim + d]! * k[((b * s.kvHeads + kh) * s.total + j) * s.dim + d]!;
-      scores[j] = dot * scale;
-      max = Math.max(max, scores[j]!);
-    }
-    if (max === -Infinity) continue;
-    let sum = 0;
-    for (let j = 0; j < s.total; j++) sum += scores[j] === -Infinity ? 0 : Math.exp(scores[j]! - max);
-    for (let j = 0; j < s.total; j++) out[row + j] = scores[j] === -Infinity ? 0 : Math.exp(scores[j]! - max) / sum;
-  }
+  for (let b = 0; b < s.batch; b++)
+    for (let h = 0; h < s.heads; h++)
+      for (let i = 0; i < s.query; i++) {
+        const kh = Math.floor(h / group);
+        const row = ((b * s.heads + h) * s.query + i) * s.total;
+        let max = -Infinity;
+        const scores = new Float64Array(s.total);
+        for (let j = 0; j < s.total; j++) {
+          if (!visible(i, j)) {
+            scores[j] = -Infinity;
+            continue;
+          }
+          let dot = 0;
+          for (let d = 0; d < s.dim; d++)
+            dot +=
+              q[((b * s.heads + h) * s.query + i) * s.dim + d]! * k[((b * s.kvHeads + kh) * s.total + j) * s.dim + d]!;
+          scores[j] = dot * scale;
+          max = Math.max(max, scores[j]!);
+        }
+        if (max === -Infinity) continue;
+        let sum = 0;
+        for (let j = 0; j < s.total; j++) sum += scores[j] === -Infinity ? 0 : Math.exp(scores[j]! - max);
+        for (let j = 0; j < s.total; j++) out[row + j] = scores[j] === -Infinity ? 0 : Math.exp(scores[j]! - max) / sum;
+      }
   return out;
 }
 
 /** [batch, seq, heads·dim] → [batch, heads, seq, dim]. */
 export function splitHeads(x: ArrayLike<number>, batch: number, seq: number, heads: number, dim: number): Float64Array {
   const out = new Float64Array(batch * heads * seq * dim);
-  for (let b = 0; b < batch; b++) for (let t = 0; t < seq; t++) for (let h = 0; h < heads; h++) for (let d = 0; d < dim; d++) {
-    out[((b * heads + h) * seq + t) * dim + d] = x[((b * seq + t) * heads + h) * dim + d]!;
-  }
+  for (let b = 0; b < batch; b++)
+    for (let t = 0; t < seq; t++)
+      for (let h = 0; h < heads; h++)
+        for (let d = 0; d < dim; d++) {
+          out[((b * heads + h) * seq + t) * dim + d] = x[((b * seq + t) * heads + h) * dim + d]!;
+        }
   return out;
 }
 
 /** Rotate-half RoPE on [batch, heads, seq, dim] with cos/sin caches [positions, dim/2]. */
-export function rotateHalf(x: Float64Array, batch: number, heads: number, seq: number, dim: number, cos: ArrayLike<number>, sin: ArrayLike<number>): Float64Array {
+export function rotateHalf(
+  x: Float64Array,
+  batch: number,
+  heads: number,
+  seq: number,
+  dim: number,
+  cos: ArrayLike<number>,
+  sin: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(x.length);
   const half = dim / 2;
-  for (let bh = 0; bh < batch * heads; bh++) for (let t = 0; t < seq; t++) {
-    const base = (bh * seq + t) * dim;
-    for (let i = 0; i < half; i++) {
-      const c = cos[t * half + i]!;
-      const s = sin[t * half + i]!;
-      out[base + i] = x[base + i]! * c - x[base + i + half]! * s;
-      out[base + i + half] = x[base + i + half]! * c + x[base + i]! * s;
+  for (let bh = 0; bh < batch * heads; bh++)
+    for (let t = 0; t < seq; t++) {
+      const base = (bh * seq + t) * dim;
+      for (let i = 0; i < half; i++) {
+        const c = cos[t * half + i]!;
+        const s = sin[t * half + i]!;
+        out[base + i] = x[base + i]! * c - x[base + i + half]! * s;
+        out[base + i + half] = x[base + i + half]! * c + x[base + i]! * s;
+      }
     }
-  }
   return out;
 }
 
 /** Softmax over experts, top-k (ties: lower index first), optionally renormalised — the Qwen3-MoE/MoE-kernel routing. */
-export function routing(logits: ArrayLike<number>, tokens: number, experts: number, k: number, renormalise: boolean, softmaxFirst = true) {
+export function routing(
+  logits: ArrayLike<number>,
+  tokens: number,
+  experts: number,
+  k: number,
+  renormalise: boolean,
+  softmaxFirst = true,
+) {
   const ids: number[] = [];
   const weights: number[] = [];
   for (let t = 0; t < tokens; t++) {

@@ -9,12 +9,22 @@ export function tensorFromProto(t: TensorProto): ort.Tensor {
   const copy = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   const T = onnx.TensorProto.DataType;
   switch (t.dataType) {
-    case T.FLOAT: return new ort.Tensor('float32', raw ? new Float32Array(copy(raw)) : Float32Array.from(t.floatData ?? []), dims);
-    case T.FLOAT16: return new ort.Tensor('float16', raw ? new Uint16Array(copy(raw)) : Uint16Array.from(t.int32Data ?? []), dims);
-    case T.INT64: return new ort.Tensor('int64', raw ? new BigInt64Array(copy(raw)) : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(int(v)))), dims);
-    case T.INT32: return new ort.Tensor('int32', raw ? new Int32Array(copy(raw)) : Int32Array.from(t.int32Data ?? []), dims);
-    case T.BOOL: return new ort.Tensor('bool', raw ? new Uint8Array(copy(raw)) : Uint8Array.from(t.int32Data ?? []), dims);
-    default: throw new Error(`tensorFromProto: data type ${t.dataType} not handled (${count} elements)`);
+    case T.FLOAT:
+      return new ort.Tensor('float32', raw ? new Float32Array(copy(raw)) : Float32Array.from(t.floatData ?? []), dims);
+    case T.FLOAT16:
+      return new ort.Tensor('float16', raw ? new Uint16Array(copy(raw)) : Uint16Array.from(t.int32Data ?? []), dims);
+    case T.INT64:
+      return new ort.Tensor(
+        'int64',
+        raw ? new BigInt64Array(copy(raw)) : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(int(v)))),
+        dims,
+      );
+    case T.INT32:
+      return new ort.Tensor('int32', raw ? new Int32Array(copy(raw)) : Int32Array.from(t.int32Data ?? []), dims);
+    case T.BOOL:
+      return new ort.Tensor('bool', raw ? new Uint8Array(copy(raw)) : Uint8Array.from(t.int32Data ?? []), dims);
+    default:
+      throw new Error(`tensorFromProto: data type ${t.dataType} not handled (${count} elements)`);
   }
 }
 

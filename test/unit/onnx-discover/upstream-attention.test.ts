@@ -7,7 +7,12 @@ import { onnxAttention } from './fixtures.ts';
 describe('ONNX Attention (opset 23), mirroring onnx/onnx backend tests', () => {
   it('test_attention_4d_gqa: qk_matmul_output_mode=3 adds output 3; heads 9/3', async () => {
     const { plan } = await checkFixture(onnxAttention({ q: [2, 9, 4, 8], k: [2, 3, 6, 8], seed: 21 }));
-    expect(plan.discovery.attention[0]).toMatchObject({ form: 'onnx-attention', queryHeads: 9, kvHeads: 3, capture: { how: 'set-attribute', attribute: 'qk_matmul_output_mode', value: 3 } });
+    expect(plan.discovery.attention[0]).toMatchObject({
+      form: 'onnx-attention',
+      queryHeads: 9,
+      kvHeads: 3,
+      capture: { how: 'set-attribute', attribute: 'qk_matmul_output_mode', value: 3 },
+    });
   });
 
   it('test_attention_4d_gqa_causal: is_causal=1, keys after the query masked to exactly 0', async () => {

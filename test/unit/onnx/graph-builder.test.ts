@@ -41,7 +41,10 @@ describe('GraphBuilder', () => {
     expect(m.metadataProps.map((p) => [p.key, p.value])).toEqual([['k', 'v']]);
     const graph = graphOf(bytes);
     expect(graph.node.map((n) => n.opType)).toEqual(['MatMul', 'Mul', 'Reshape']);
-    expect(graph.input[0]?.type?.tensorType?.shape?.dim?.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['batch', 2]);
+    expect(graph.input[0]?.type?.tensorType?.shape?.dim?.map((d) => d.dimParam || Number(d.dimValue))).toEqual([
+      'batch',
+      2,
+    ]);
     const w = graph.initializer.find((t) => t.name === 'w');
     expect(Array.from(new Float32Array(new Uint8Array(w?.rawData ?? []).buffer))).toEqual([1, 2, 3, 4, 5, 6]);
   });
@@ -54,7 +57,8 @@ describe('GraphBuilder', () => {
   });
 
   it('same calls → same bytes; shared constants are emitted once', () => {
-    const a = affine().encode({ opsets: { '': 17 } }), b = affine().encode({ opsets: { '': 17 } });
+    const a = affine().encode({ opsets: { '': 17 } }),
+      b = affine().encode({ opsets: { '': 17 } });
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     const g = new GraphBuilder('c');
     expect(g.int64([1, 2])).toBe(g.int64([1, 2]));
@@ -75,7 +79,11 @@ describe('GraphBuilder', () => {
 
   it('tags attributes by type (INT vs FLOAT vs STRING)', () => {
     const g = new GraphBuilder('a');
-    g.node('Foo', [], { name: 'n', domain: 'x', attrs: { a: { i: 1 }, b: { f: 1 }, c: { s: 'silu' }, d: { ints: [0, 2] } } });
+    g.node('Foo', [], {
+      name: 'n',
+      domain: 'x',
+      attrs: { a: { i: 1 }, b: { f: 1 }, c: { s: 'silu' }, d: { ints: [0, 2] } },
+    });
     const attrs = graphOf(g.encode({ opsets: { '': 17, x: 1 } })).node[0]?.attribute ?? [];
     const T = onnx.AttributeProto.AttributeType;
     expect(attrs.map((a) => a.type)).toEqual([T.INT, T.FLOAT, T.STRING, T.INTS]);

@@ -34,6 +34,8 @@ describe('oracle building blocks', () => {
     const x = Float32Array.of(1, 0, 0, 2); // pairs (x0, x2) = (1, 0) and (x1, x3) = (0, 2)
     applyRope(x, cos, sin, 3);
     expect([x[0], x[2]].map((v) => v!.toFixed(5))).toEqual([Math.cos(3), Math.sin(3)].map((v) => v.toFixed(5)));
-    expect([x[1], x[3]].map((v) => v!.toFixed(5))).toEqual([-2 * Math.sin(0.3), 2 * Math.cos(0.3)].map((v) => v.toFixed(5)));
+    expect([x[1], x[3]].map((v) => v!.toFixed(5))).toEqual(
+      [-2 * Math.sin(0.3), 2 * Math.cos(0.3)].map((v) => v.toFixed(5)),
+    );
   });
 });

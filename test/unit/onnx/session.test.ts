@@ -55,7 +55,9 @@ describe('openModel errors', () => {
   });
 
   it('an empty file gives E_ONNX_INVALID', async () => {
-    expect((await codeOf(openModel(tempFile('empty.onnx', new Uint8Array(0)), { ep: 'cpu' }))).code).toBe('E_ONNX_INVALID');
+    expect((await codeOf(openModel(tempFile('empty.onnx', new Uint8Array(0)), { ep: 'cpu' }))).code).toBe(
+      'E_ONNX_INVALID',
+    );
   });
 
   it('a truncated model gives E_ONNX_INVALID', async () => {
@@ -76,24 +78,49 @@ describe('readContract', () => {
   const shape = ['batch', 2, 'past_sequence', 16];
   const io = (names: string[]) => names.map((name) => ({ name, shape }));
   it('names every missing input and output', () => {
-    const run = () => readContract('m.onnx', io(['input_ids', 'past_key_values.0.key', 'past_key_values.1.key', 'past_key_values.1.value']), io(['present.0.key']));
-    expect(run).toThrow(/input attention_mask.*output logits.*input past_key_values\.0\.value.*output present\.0\.value/);
+    const run = () =>
+      readContract(
+        'm.onnx',
+        io(['input_ids', 'past_key_values.0.key', 'past_key_values.1.key', 'past_key_values.1.value']),
+        io(['present.0.key']),
+      );
+    expect(run).toThrow(
+      /input attention_mask.*output logits.*input past_key_values\.0\.value.*output present\.0\.value/,
+    );
   });
   it('falls back to acc_lens.config when the cache dims are symbolic', () => {
-    const sym = ['input_ids', 'attention_mask', 'past_key_values.0.key', 'past_key_values.0.value'].map((name) => ({ name, shape: ['b', 'h', 'p', 'd'] }));
-    const meta = { 'acc_lens.config': JSON.stringify({ num_key_value_heads: 4, head_dim: 128, max_position_embeddings: 40960 }) };
+    const sym = ['input_ids', 'attention_mask', 'past_key_values.0.key', 'past_key_values.0.value'].map((name) => ({
+      name,
+      shape: ['b', 'h', 'p', 'd'],
+    }));
+    const meta = {
+      'acc_lens.config': JSON.stringify({ num_key_value_heads: 4, head_dim: 128, max_position_embeddings: 40960 }),
+    };
     const c = readContract('m.onnx', sym, io(['logits', 'present.0.key', 'present.0.value']), meta);
     expect(c).toMatchObject({ kvHeads: 4, headDim: 128, maxPositions: 40960 });
-    expect(() => readContract('m.onnx', sym, io(['logits', 'present.0.key', 'present.0.value']))).toThrow(/must be fixed numbers/);
+    expect(() => readContract('m.onnx', sym, io(['logits', 'present.0.key', 'present.0.value']))).toThrow(
+      /must be fixed numbers/,
+    );
   });
   it('reads layers, KV heads and head_dim from the cache inputs', () => {
     const names = ['input_ids', 'attention_mask', 'past_key_values.0.key', 'past_key_values.0.value'];
-    const c = readContract('m.onnx', io(names), [{ name: 'logits', shape: ['batch', 'sequence', 99] }, ...io(['present.0.key', 'present.0.value'])]);
+    const c = readContract('m.onnx', io(names), [
+      { name: 'logits', shape: ['batch', 'sequence', 99] },
+      ...io(['present.0.key', 'present.0.value']),
+    ]);
     expect(c).toMatchObject({ layers: 1, kvHeads: 2, headDim: 16, vocab: 99, hasPositionIds: false });
   });
   it('rejects inputs it cannot feed', () => {
-    const names = ['input_ids', 'attention_mask', 'past_key_values.0.key', 'past_key_values.0.value', 'num_logits_to_keep'];
-    expect(() => readContract('m.onnx', io(names), io(['logits', 'present.0.key', 'present.0.value']))).toThrow(/num_logits_to_keep/);
+    const names = [
+      'input_ids',
+      'attention_mask',
+      'past_key_values.0.key',
+      'past_key_values.0.value',
+      'num_logits_to_keep',
+    ];
+    expect(() => readContract('m.onnx', io(names), io(['logits', 'present.0.key', 'present.0.value']))).toThrow(
+      /num_logits_to_keep/,
+    );
   });
 });
 
@@ -107,7 +134,9 @@ describe('execution providers', () => {
     const m = await openModel(p, { ep: 'auto', notice: (l) => lines.push(l) });
     expect(m.ep).toBe('cpu');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^acc-lens: CUDA execution provider unavailable \(.+\); running on CPU\. Install it with: npm run install:cuda$/);
+    expect(lines[0]).toMatch(
+      /^acc-lens: CUDA execution provider unavailable \(.+\); running on CPU\. Install it with: npm run install:cuda$/,
+    );
     await m.close();
   });
 
@@ -138,7 +167,10 @@ describe('prefill arguments', () => {
 
 describe('readMetadataProps', () => {
   it('reads metadata_props without loading the graph, and {} for garbage', () => {
-    expect(readMetadataProps(tempFile('m.onnx', model))).toEqual({ 'acc_lens.config': JSON.stringify(TINY), 'acc_lens.form': 'fused' });
+    expect(readMetadataProps(tempFile('m.onnx', model))).toEqual({
+      'acc_lens.config': JSON.stringify(TINY),
+      'acc_lens.form': 'fused',
+    });
     expect(readMetadataProps(tempFile('g.onnx', new TextEncoder().encode('\u00ff\u00ff garbage')))).toEqual({});
   });
 });

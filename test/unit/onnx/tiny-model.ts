@@ -36,16 +36,27 @@ export function tokenIds(T: number, vocab: number, seed = 1): number[] {
 const i64 = (values: number[], dims: number[]): NamedTensor => ({ data: BigInt64Array.from(values, BigInt), dims });
 
 /** One-shot feeds for batch 1 at positions past..past+T−1 with the given (or empty) cache. */
-export function decoderFeeds(c: Qwen3MoeConfig, ids: number[], past = 0, cache?: Record<string, NamedTensor>): Record<string, NamedTensor> {
+export function decoderFeeds(
+  c: Qwen3MoeConfig,
+  ids: number[],
+  past = 0,
+  cache?: Record<string, NamedTensor>,
+): Record<string, NamedTensor> {
   const T = ids.length;
   const feeds: Record<string, NamedTensor> = {
     input_ids: i64(ids, [1, T]),
     attention_mask: i64(new Array<number>(past + T).fill(1), [1, past + T]),
-    position_ids: i64(ids.map((_, i) => past + i), [1, T]),
+    position_ids: i64(
+      ids.map((_, i) => past + i),
+      [1, T],
+    ),
   };
   for (let L = 0; L < c.num_hidden_layers; L++) {
     for (const kv of ['key', 'value']) {
-      feeds[`past_key_values.${L}.${kv}`] = cache?.[`present.${L}.${kv}`] ?? { data: new Float32Array(0), dims: [1, c.num_key_value_heads, 0, c.head_dim] };
+      feeds[`past_key_values.${L}.${kv}`] = cache?.[`present.${L}.${kv}`] ?? {
+        data: new Float32Array(0),
+        dims: [1, c.num_key_value_heads, 0, c.head_dim],
+      };
     }
   }
   return feeds;

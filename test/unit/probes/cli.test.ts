@@ -29,10 +29,16 @@ describe('acc-lens probes', () => {
 
   it('acc --family sql writes JSONL that inspect --json summarizes', async () => {
     const out = join(dir, 'sql.jsonl');
-    expect((await capture(['probes', 'acc', '--family', 'sql', '--n', '2', '--tokens', '2000', '--seed', '3', '--out', out])).code).toBe(0);
+    expect(
+      (await capture(['probes', 'acc', '--family', 'sql', '--n', '2', '--tokens', '2000', '--seed', '3', '--out', out]))
+        .code,
+    ).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
     const r = await capture(['probes', 'inspect', out, '--json']);
-    const summary = JSON.parse(r.out) as { probes: number; families: Record<string, { evidence_distance: { min: number } }> };
+    const summary = JSON.parse(r.out) as {
+      probes: number;
+      families: Record<string, { evidence_distance: { min: number } }>;
+    };
     expect(summary.probes).toBe(2);
     expect(summary.families.acc_sql?.evidence_distance.min).toBeGreaterThanOrEqual(100);
   });

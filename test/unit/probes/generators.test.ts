@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { generateAcc } from '../../../analysis/probes/acc/generate.ts';
-import { ALL_HEADER_WORDS, familyHeader, FAMILY_HEADER_WORDS, MIN_EVIDENCE_DISTANCE, type TaskFamily } from '../../../analysis/probes/families.ts';
+import {
+  ALL_HEADER_WORDS,
+  familyHeader,
+  FAMILY_HEADER_WORDS,
+  MIN_EVIDENCE_DISTANCE,
+  type TaskFamily,
+} from '../../../analysis/probes/families.ts';
 import type { GenerateOptions } from '../../../analysis/probes/generate.ts';
 import { solve, parseEdges, parseOperation } from '../../../analysis/probes/graphwalks/graph.ts';
 import { generateGraphwalks } from '../../../analysis/probes/graphwalks/generate.ts';
@@ -25,8 +31,13 @@ function checkStructure(p: TextProbe, t: TokenizedProbe, target: number): void {
   const messages = p.messages ?? [];
   expect(messages[0]?.content.startsWith(familyHeader(p.family))).toBe(true);
   // Header words of every family appear nowhere but the header line.
-  const body = [messages[0]?.content.slice(familyHeader(p.family).length) ?? '', ...messages.slice(1).map((m) => m.content), p.answer].join('\n');
-  for (const w of ALL_HEADER_WORDS) expect(new RegExp(`\\b${w}\\b`, 'i').test(body), `header word "${w}" in body of ${p.id}`).toBe(false);
+  const body = [
+    messages[0]?.content.slice(familyHeader(p.family).length) ?? '',
+    ...messages.slice(1).map((m) => m.content),
+    p.answer,
+  ].join('\n');
+  for (const w of ALL_HEADER_WORDS)
+    expect(new RegExp(`\\b${w}\\b`, 'i').test(body), `header word "${w}" in body of ${p.id}`).toBe(false);
   // Segments lie inside their turn and never overlap within a turn.
   const byTurn = new Map<number, { start: number; end: number }[]>();
   for (const s of p.segments) {
@@ -35,7 +46,8 @@ function checkStructure(p: TextProbe, t: TokenizedProbe, target: number): void {
   }
   for (const list of byTurn.values()) {
     const sorted = list.slice().sort((a, b) => a.start - b.start);
-    for (let i = 1; i < sorted.length; i++) expect((sorted[i] as { start: number }).start).toBeGreaterThanOrEqual((sorted[i - 1] as { end: number }).end);
+    for (let i = 1; i < sorted.length; i++)
+      expect((sorted[i] as { start: number }).start).toBeGreaterThanOrEqual((sorted[i - 1] as { end: number }).end);
   }
   // Token spans decode to the segment text (exactly when aligned; generated text always is).
   for (const s of t.segments) {
@@ -55,11 +67,16 @@ function checkKeysConfined(p: TextProbe, t: TokenizedProbe): void {
   expect(words.length).toBeGreaterThan(0);
   const ids = new Set(words.map((w) => tokenizer.idOf(`Ġ${w}`)));
   const allowed = new Uint8Array(t.n_tokens);
-  for (const s of t.segments) if (['evidence', 'question', 'answer', 'distractor'].includes(s.kind) || s.label.startsWith('needle request')) allowed.fill(1, s.token_start, s.token_end);
-  for (let i = 0; i < t.n_tokens; i++) if (ids.has(t.input_ids[i])) expect(allowed[i], `${p.id}: key token at ${i} outside evidence/question/answer`).toBe(1);
+  for (const s of t.segments)
+    if (['evidence', 'question', 'answer', 'distractor'].includes(s.kind) || s.label.startsWith('needle request'))
+      allowed.fill(1, s.token_start, s.token_end);
+  for (let i = 0; i < t.n_tokens; i++)
+    if (ids.has(t.input_ids[i]))
+      expect(allowed[i], `${p.id}: key token at ${i} outside evidence/question/answer`).toBe(1);
   // Payload words never occur in distractors (MRCR's needle replies share only the topic).
   const payload = new Set(((p.metadata.payload_words as string[]) ?? []).map((w) => tokenizer.idOf(`Ġ${w}`)));
-  for (const s of t.segments.filter((x) => x.kind === 'distractor')) for (let i = s.token_start; i < s.token_end; i++) expect(payload.has(t.input_ids[i])).toBe(false);
+  for (const s of t.segments.filter((x) => x.kind === 'distractor'))
+    for (let i = s.token_start; i < s.token_end; i++) expect(payload.has(t.input_ids[i])).toBe(false);
 }
 
 describe.each(Object.keys(GENERATORS) as TaskFamily[])('%s generator', (family) => {
@@ -113,5 +130,6 @@ describe('graphwalks generator', () => {
 });
 
 it('every family header word is one Qwen3 token', () => {
-  for (const words of Object.values(FAMILY_HEADER_WORDS)) for (const w of words) expect(tokenizer.encode(` ${w}`).length).toBe(1);
+  for (const words of Object.values(FAMILY_HEADER_WORDS))
+    for (const w of words) expect(tokenizer.encode(` ${w}`).length).toBe(1);
 });

@@ -12,18 +12,21 @@ const text = (name: string): string => readFileSync(join(dir, name), 'utf8');
 const kinds = (p: Probe | undefined, kind: string): number => (p?.segments ?? []).filter((s) => s.kind === kind).length;
 
 describe('MRCR importer', () => {
-  it.each(['mrcr-rows.jsonl', 'mrcr-rows.parquet'])('reads %s: evidence = the target reply, distractors = replies to the same request', async (name) => {
-    const r = await importProbes(join(dir, name), bytes(name));
-    expect(r.format).toBe('mrcr');
-    expect(r.probes).toHaveLength(3);
-    const [two, four, missing] = r.probes as TextProbe[];
-    expect(two?.messages).toHaveLength(13);
-    expect([kinds(two, 'evidence'), kinds(two, 'distractor'), kinds(two, 'question')]).toEqual([1, 1, 1]);
-    expect([kinds(four, 'evidence'), kinds(four, 'distractor')]).toEqual([1, 3]);
-    expect(two?.metadata.desired_msg_index_points_to).toBe('reply');
-    expect(missing?.metadata.evidence_found).toBe(false);
-    expect(r.evidence_missing).toBe(1);
-  });
+  it.each(['mrcr-rows.jsonl', 'mrcr-rows.parquet'])(
+    'reads %s: evidence = the target reply, distractors = replies to the same request',
+    async (name) => {
+      const r = await importProbes(join(dir, name), bytes(name));
+      expect(r.format).toBe('mrcr');
+      expect(r.probes).toHaveLength(3);
+      const [two, four, missing] = r.probes as TextProbe[];
+      expect(two?.messages).toHaveLength(13);
+      expect([kinds(two, 'evidence'), kinds(two, 'distractor'), kinds(two, 'question')]).toEqual([1, 1, 1]);
+      expect([kinds(four, 'evidence'), kinds(four, 'distractor')]).toEqual([1, 3]);
+      expect(two?.metadata.desired_msg_index_points_to).toBe('reply');
+      expect(missing?.metadata.evidence_found).toBe(false);
+      expect(r.evidence_missing).toBe(1);
+    },
+  );
 
   it('names file:line and the field of a bad line', async () => {
     await expect(importProbes('mrcr-bad.jsonl', bytes('mrcr-bad.jsonl'))).rejects.toThrow(/mrcr-bad\.jsonl:2: answer/);
@@ -41,7 +44,13 @@ describe('GraphWalks importer', () => {
   it('recomputes the answers, counts duplicates and self-loops, and marks evidence edges only in the real graph', async () => {
     const r = await importProbes('graphwalks-rows.jsonl', bytes('graphwalks-rows.jsonl'));
     const [parents, bfs] = r.probes as TextProbe[];
-    expect(parents?.metadata).toMatchObject({ answer_matches: true, n_edges: 7, n_self_loops: 1, n_duplicate_edges: 1, n_evidence_edges: 3 });
+    expect(parents?.metadata).toMatchObject({
+      answer_matches: true,
+      n_edges: 7,
+      n_self_loops: 1,
+      n_duplicate_edges: 1,
+      n_evidence_edges: 3,
+    });
     expect(kinds(parents, 'evidence')).toBe(3);
     expect(kinds(parents, 'other')).toBe(1);
     expect(bfs?.metadata).toMatchObject({ answer_matches: true, n_evidence_edges: 2 });
@@ -66,10 +75,18 @@ describe('ACC dataset rows', () => {
 });
 
 describe('trajectory importers', () => {
-  const cases: [string, string, { turns: number; calls: number; evidence: number; distractors: number; family: string }][] = [
+  const cases: [
+    string,
+    string,
+    { turns: number; calls: number; evidence: number; distractors: number; family: string },
+  ][] = [
     ['swe-agent-1x.traj', 'swe-agent', { turns: 8, calls: 3, evidence: 1, distractors: 1, family: 'acc_swe' }],
     ['swe-agent-legacy.traj', 'swe-agent', { turns: 6, calls: 2, evidence: 1, distractors: 0, family: 'acc_swe' }],
-    ['mini-swe-agent.traj.json', 'mini-swe-agent', { turns: 8, calls: 3, evidence: 1, distractors: 1, family: 'acc_swe' }],
+    [
+      'mini-swe-agent.traj.json',
+      'mini-swe-agent',
+      { turns: 8, calls: 3, evidence: 1, distractors: 1, family: 'acc_swe' },
+    ],
     ['openhands.json', 'openhands', { turns: 6, calls: 2, evidence: 1, distractors: 1, family: 'acc_swe' }],
     ['openai-chat.json', 'openai-chat', { turns: 7, calls: 2, evidence: 1, distractors: 2, family: 'acc_search' }],
     ['react.txt', 'react', { turns: 11, calls: 3, evidence: 2, distractors: 1, family: 'acc_search' }],
@@ -80,7 +97,12 @@ describe('trajectory importers', () => {
     expect(r.format).toBe(format);
     const p = r.probes[0] as TextProbe;
     expect(p.family).toBe(want.family);
-    expect(p.metadata).toMatchObject({ n_turns: want.turns, n_tool_calls: want.calls, n_evidence: want.evidence, n_distractors: want.distractors });
+    expect(p.metadata).toMatchObject({
+      n_turns: want.turns,
+      n_tool_calls: want.calls,
+      n_evidence: want.evidence,
+      n_distractors: want.distractors,
+    });
     expect(kinds(p, 'evidence')).toBe(want.evidence);
     expect(text(name)).toBe(before);
   });
@@ -91,8 +113,12 @@ describe('trajectory importers', () => {
   });
 
   it('takes the SWE answer from the final patch and the search answer from the last reply', async () => {
-    expect((await importProbes('openhands.json', bytes('openhands.json'))).probes[0]?.answer).toBe('Fixed the comparison.');
-    expect((await importProbes('swe-agent-1x.traj', bytes('swe-agent-1x.traj'))).probes[0]?.answer).toMatch(/^diff --git a\/src\/calc\/limits.py/);
+    expect((await importProbes('openhands.json', bytes('openhands.json'))).probes[0]?.answer).toBe(
+      'Fixed the comparison.',
+    );
+    expect((await importProbes('swe-agent-1x.traj', bytes('swe-agent-1x.traj'))).probes[0]?.answer).toMatch(
+      /^diff --git a\/src\/calc\/limits.py/,
+    );
     expect(parseTrajectory(text('react.txt'), 'react.txt').answer).toBe('1,800 to 7,000 ft');
   });
 

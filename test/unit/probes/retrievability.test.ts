@@ -7,7 +7,14 @@ function probe(answerIds: number[], extra: [number, number][] = []) {
   for (let i = 0; i < 10; i++) ids[10 + i] = 50 + i;
   for (const [pos, id] of extra) ids[pos] = id;
   answerIds.forEach((id, i) => (ids[290 + i] = id));
-  return { input_ids: ids, answer_span: { start: 290, end: 290 + answerIds.length }, segments: [{ kind: 'evidence', token_start: 10, token_end: 20 }, { kind: 'question', token_start: 280, token_end: 282 }] };
+  return {
+    input_ids: ids,
+    answer_span: { start: 290, end: 290 + answerIds.length },
+    segments: [
+      { kind: 'evidence', token_start: 10, token_end: 20 },
+      { kind: 'question', token_start: 280, token_end: 282 },
+    ],
+  };
 }
 
 describe('retrievability', () => {
@@ -19,7 +26,14 @@ describe('retrievability', () => {
   it('separates mixed, outside and unmatched tokens', () => {
     // id 53 also at position 100 (outside evidence); id 1 is everywhere but evidence; id 999 nowhere earlier.
     const r = retrievability(probe([53, 1, 999, 54], [[100, 53]]));
-    expect(r.answer).toMatchObject({ n_query: 4, n_retrievable: 1, n_mixed: 1, n_outside: 1, n_unmatched: 1, fraction: 0.25 });
+    expect(r.answer).toMatchObject({
+      n_query: 4,
+      n_retrievable: 1,
+      n_mixed: 1,
+      n_outside: 1,
+      n_unmatched: 1,
+      fraction: 0.25,
+    });
   });
 
   it('ignores occurrences closer than the minimum distance (the recency notch)', () => {

@@ -5,7 +5,7 @@ import { distanceBinEdges, META, TABLES } from '../../../analysis/schema/index.t
 const doc = readFileSync(new URL('../../../docs/run-store.md', import.meta.url), 'utf8');
 
 describe('docs/run-store.md', () => {
-  it('documents every column of every table in that table\'s section', () => {
+  it("documents every column of every table in that table's section", () => {
     for (const [name, spec] of Object.entries(TABLES)) {
       const start = doc.indexOf(`### \`${name}\``);
       expect(start, name).toBeGreaterThan(0);

@@ -1,10 +1,29 @@
 import { Dictionary, Int16, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { decodeTable, encodeTable, META, PROBES, provenanceMetadata, ROUTING, SchemaError, SEGMENTS, TABLES, TABLE_NAMES } from '../../../analysis/schema/index.ts';
+import {
+  decodeTable,
+  encodeTable,
+  META,
+  PROBES,
+  provenanceMetadata,
+  ROUTING,
+  SchemaError,
+  SEGMENTS,
+  TABLES,
+  TABLE_NAMES,
+} from '../../../analysis/schema/index.ts';
 import { probeSet, unitTables } from '../io/fixtures.ts';
 import { decodedRows, sortRows, toRows } from '../io/rows.ts';
 
-const meta = provenanceMetadata({ models: { base: 'a'.repeat(64) }, tokenizer: { id: 't', sha256: 'c'.repeat(64) }, probeSetHash: 'd'.repeat(64), plan: { b: 1, a: [2] } }, 'x');
+const meta = provenanceMetadata(
+  {
+    models: { base: 'a'.repeat(64) },
+    tokenizer: { id: 't', sha256: 'c'.repeat(64) },
+    probeSetHash: 'd'.repeat(64),
+    plan: { b: 1, a: [2] },
+  },
+  'x',
+);
 const unit = { model: 'base', probe_id: 'p 1' };
 
 describe('encodeTable / decodeTable', () => {
@@ -41,7 +60,13 @@ describe('encodeTable / decodeTable', () => {
   });
 
   it('sorts typed-array input too (rows out of layer order are reordered, not passed through)', () => {
-    const routing = { layer: Int16Array.of(0, 1, 0, 1), position: Int32Array.of(0, 0, 1, 1), rank: Int16Array.of(0, 0, 0, 0), expert: Int16Array.of(10, 11, 12, 13), gate: Float32Array.of(1, 1, 1, 1) };
+    const routing = {
+      layer: Int16Array.of(0, 1, 0, 1),
+      position: Int32Array.of(0, 0, 1, 1),
+      rank: Int16Array.of(0, 0, 0, 0),
+      expert: Int16Array.of(10, 11, 12, 13),
+      gate: Float32Array.of(1, 1, 1, 1),
+    };
     const cols = decodeTable(ROUTING, tableFromIPC(tableToIPC(encodeTable(ROUTING, routing, meta, unit), 'file')));
     expect(Array.from(cols.layer as Int16Array)).toEqual([0, 0, 1, 1]);
     expect(Array.from(cols.expert as Int16Array)).toEqual([10, 12, 11, 13]);
@@ -61,8 +86,12 @@ describe('encodeTable / decodeTable', () => {
 
   it('rejects batches that do not fit: out-of-range int16, null in non-null column, ragged or missing columns', () => {
     const routing = { ...(unitTables(0).routing as unknown as Record<string, number[]>) };
-    expect(() => encodeTable(ROUTING, { ...routing, expert: routing.expert!.map(() => 40_000) } as never, meta, unit)).toThrow(/routing.expert.*int16/);
-    expect(() => encodeTable(ROUTING, { ...routing, gate: routing.gate!.map(() => null) } as never, meta, unit)).toThrow(SchemaError);
+    expect(() =>
+      encodeTable(ROUTING, { ...routing, expert: routing.expert!.map(() => 40_000) } as never, meta, unit),
+    ).toThrow(/routing.expert.*int16/);
+    expect(() =>
+      encodeTable(ROUTING, { ...routing, gate: routing.gate!.map(() => null) } as never, meta, unit),
+    ).toThrow(SchemaError);
     expect(() => encodeTable(ROUTING, { ...routing, gate: [1] } as never, meta, unit)).toThrow(/gate.*rows/);
     const { rank: _rank, ...noRank } = routing;
     expect(() => encodeTable(ROUTING, noRank as never, meta, unit)).toThrow(/"rank" is missing/);

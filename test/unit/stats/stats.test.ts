@@ -10,7 +10,7 @@ import { selectionSplit } from '../../../analysis/stats/split.ts';
 const opts = (seed = 1) => ({ alpha: 0.05, method: 'percentile' as const, permutations: 2000, rng: createRng(seed) });
 
 describe('bootstrapPlan', () => {
-  it('keeps each stratum\'s size in every resample and draws only included probes', () => {
+  it("keeps each stratum's size in every resample and draws only included probes", () => {
     const plan = bootstrapPlan([0, 0, 0, 1, 1], [1, 1, 1, 1, 0], 200, createRng(3));
     for (let b = 0; b < 200; b++) {
       const w = plan.weights.subarray(b * 5, b * 5 + 5);
@@ -20,7 +20,9 @@ describe('bootstrapPlan', () => {
     }
   });
   it('is deterministic for a seed', () => {
-    expect(bootstrapPlan([0, 0, 1], null, 50, createRng(9)).weights).toEqual(bootstrapPlan([0, 0, 1], null, 50, createRng(9)).weights);
+    expect(bootstrapPlan([0, 0, 1], null, 50, createRng(9)).weights).toEqual(
+      bootstrapPlan([0, 0, 1], null, 50, createRng(9)).weights,
+    );
   });
 });
 
@@ -45,7 +47,13 @@ describe('pairedMeans', () => {
   });
   it('no valid probe gives zeros, not NaN', () => {
     const e = pairedMeans(plan, new Float64Array(8), new Float64Array(8), new Uint8Array(8), opts());
-    expect(e).toEqual({ base: { value: 0, lo: 0, hi: 0 }, tuned: { value: 0, lo: 0, hi: 0 }, delta: { value: 0, lo: 0, hi: 0 }, pValue: 1, nProbes: 0 });
+    expect(e).toEqual({
+      base: { value: 0, lo: 0, hi: 0 },
+      tuned: { value: 0, lo: 0, hi: 0 },
+      delta: { value: 0, lo: 0, hi: 0 },
+      pValue: 1,
+      nProbes: 0,
+    });
   });
   it('the 95% percentile CI of a mean covers the true mean about 95% of the time', () => {
     const rng = createRng(11);
@@ -54,7 +62,10 @@ describe('pairedMeans', () => {
     for (let k = 0; k < trials; k++) {
       const b = Float64Array.from({ length: 30 }, () => rng.normal());
       const t = b.map((v) => v + 1 + rng.normal());
-      const e = pairedMeans(bootstrapPlan(new Array(30).fill(0), null, 300, rng.fork(`p${k}`)), b, t, null, { ...opts(k), permutations: 10 });
+      const e = pairedMeans(bootstrapPlan(new Array(30).fill(0), null, 300, rng.fork(`p${k}`)), b, t, null, {
+        ...opts(k),
+        permutations: 10,
+      });
       if (e.delta.lo <= 1 && 1 <= e.delta.hi) covered++;
     }
     expect(covered / trials).toBeGreaterThan(0.88);
@@ -78,7 +89,15 @@ describe('interval', () => {
   it('bootstrapStatistic with BCa gives a finite interval around the estimate', () => {
     const xs = Float64Array.from({ length: 20 }, (_, i) => Math.exp(i / 5));
     const plan = bootstrapPlan(new Array(20).fill(0), null, 400, createRng(4));
-    const mean = (w: ArrayLike<number>) => { let s = 0; let n = 0; for (let i = 0; i < 20; i++) { s += w[i]! * xs[i]!; n += w[i]!; } return n > 0 ? s / n : null; };
+    const mean = (w: ArrayLike<number>) => {
+      let s = 0;
+      let n = 0;
+      for (let i = 0; i < 20; i++) {
+        s += w[i]! * xs[i]!;
+        n += w[i]!;
+      }
+      return n > 0 ? s / n : null;
+    };
     const e = bootstrapStatistic(plan, mean, { alpha: 0.05, method: 'bca' });
     expect(e.lo).toBeLessThan(e.value);
     expect(e.hi).toBeGreaterThan(e.value);
@@ -91,8 +110,16 @@ describe('bootstrapVector / swapPValues', () => {
     const plan = bootstrapPlan([0, 0, 0, 0], null, 100, createRng(5));
     const d = [1, 1, 1, 1];
     const ci = bootstrapVector(plan, () => Float64Array.of(1, 2), { alpha: 0.05, method: 'percentile' });
-    expect(ci).toEqual([{ value: 1, lo: 1, hi: 1 }, { value: 2, lo: 2, hi: 2 }]);
-    const p = swapPValues(Uint8Array.of(1, 1, 1, 1), 100, createRng(1), (s) => Float64Array.of(d.reduce((a, x, i) => a + (s[i] ? -x : x), 0), 0));
+    expect(ci).toEqual([
+      { value: 1, lo: 1, hi: 1 },
+      { value: 2, lo: 2, hi: 2 },
+    ]);
+    const p = swapPValues(Uint8Array.of(1, 1, 1, 1), 100, createRng(1), (s) =>
+      Float64Array.of(
+        d.reduce((a, x, i) => a + (s[i] ? -x : x), 0),
+        0,
+      ),
+    );
     expect(p[0]).toBeCloseTo(2 / 16, 12);
     expect(p[1]).toBe(1);
   });
@@ -105,16 +132,36 @@ describe('permutation tests', () => {
   });
   it('pairedSwapPValue random path stays near the exact value', () => {
     const d = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 1 : -1));
-    expect(pairedSwapPValue(20, 500, createRng(1), (s) => d.reduce((a, x, i) => a + (s[i] ? -x : x), 0))).toBeGreaterThan(0.5);
+    expect(
+      pairedSwapPValue(20, 500, createRng(1), (s) => d.reduce((a, x, i) => a + (s[i] ? -x : x), 0)),
+    ).toBeGreaterThan(0.5);
   });
   it('labelPermutationTest: perfect structure of 3 + 3 probes has p ≈ 2 / C(6, 3) = 0.1', () => {
-    const counts = [[5, 0], [5, 0], [0, 5], [0, 5], [5, 0], [0, 5]];
+    const counts = [
+      [5, 0],
+      [5, 0],
+      [0, 5],
+      [0, 5],
+      [5, 0],
+      [0, 5],
+    ];
     const labels = [0, 0, 1, 1, 0, 1];
     const mi = (l: Int32Array) => {
-      const t = [[0, 0], [0, 0]];
-      l.forEach((f, i) => { t[f]![0]! += counts[i]![0]!; t[f]![1]! += counts[i]![1]!; });
-      const n = 30; let s = 0;
-      for (const r of t) for (let j = 0; j < 2; j++) { const v = r[j]!; if (v > 0) s += (v / n) * Math.log2((v * n) / ((r[0]! + r[1]!) * (t[0]![j]! + t[1]![j]!))); }
+      const t = [
+        [0, 0],
+        [0, 0],
+      ];
+      l.forEach((f, i) => {
+        t[f]![0]! += counts[i]![0]!;
+        t[f]![1]! += counts[i]![1]!;
+      });
+      const n = 30;
+      let s = 0;
+      for (const r of t)
+        for (let j = 0; j < 2; j++) {
+          const v = r[j]!;
+          if (v > 0) s += (v / n) * Math.log2((v * n) / ((r[0]! + r[1]!) * (t[0]![j]! + t[1]![j]!)));
+        }
       return s;
     };
     const r = labelPermutationTest(labels, 500, createRng(2), mi);

@@ -8,8 +8,19 @@ import { tokenizeProbe } from '../../../analysis/tokenize/tokenize-probe.ts';
 
 const tokenizer = loadTokenizer();
 
-const probe = (messages: { role: 'user' | 'assistant'; content: string }[], segments: TextProbe['segments'], answer = 'Final answer: yes.'): TextProbe => ({
-  schema: PROBE_SCHEMA, id: 't', family: 'acc_search', messages, segments, answer, source: 'test', metadata: {},
+const probe = (
+  messages: { role: 'user' | 'assistant'; content: string }[],
+  segments: TextProbe['segments'],
+  answer = 'Final answer: yes.',
+): TextProbe => ({
+  schema: PROBE_SCHEMA,
+  id: 't',
+  family: 'acc_search',
+  messages,
+  segments,
+  answer,
+  source: 'test',
+  metadata: {},
 });
 
 describe('loadTokenizer (Qwen3)', () => {
@@ -52,7 +63,10 @@ describe('tokenizeProbe', () => {
   const intro = 'Task family: telescope cathedral parchment caravan.\nRead this:';
   const evidence = ' The vessel carried cinnamon and saffron.';
   const tail = ' Other text follows here.';
-  const p = probe([{ role: 'user', content: intro + evidence + tail }], [{ kind: 'evidence', label: 'e', turn: 0, start: intro.length, end: intro.length + evidence.length }]);
+  const p = probe(
+    [{ role: 'user', content: intro + evidence + tail }],
+    [{ kind: 'evidence', label: 'e', turn: 0, start: intro.length, end: intro.length + evidence.length }],
+  );
   const t = tokenizeProbe(tokenizer, p);
 
   it('renders the Qwen3 chat template with the generation prompt before the answer', () => {
@@ -83,7 +97,10 @@ describe('tokenizeProbe', () => {
   });
 
   it('refuses a segment outside its turn', () => {
-    const bad = probe([{ role: 'user', content: 'short' }], [{ kind: 'evidence', label: 'x', turn: 0, start: 0, end: 99 }]);
+    const bad = probe(
+      [{ role: 'user', content: 'short' }],
+      [{ kind: 'evidence', label: 'x', turn: 0, start: 0, end: 99 }],
+    );
     expect(() => tokenizeProbe(tokenizer, bad)).toThrow(/outside turn 0/);
   });
 
@@ -94,7 +111,16 @@ describe('tokenizeProbe', () => {
   });
 
   it('passes a pre-tokenized probe through, validating its answer segment', () => {
-    const pre: PretokenizedProbe = { schema: PROBE_SCHEMA, id: 'pre', family: 'mrcr', answer: 'x', source: 'test', metadata: {}, input_ids: [1, 2, 3, 4], segments: [{ kind: 'answer', label: 'a', turn: 1, token_start: 3, token_end: 4 }] };
+    const pre: PretokenizedProbe = {
+      schema: PROBE_SCHEMA,
+      id: 'pre',
+      family: 'mrcr',
+      answer: 'x',
+      source: 'test',
+      metadata: {},
+      input_ids: [1, 2, 3, 4],
+      segments: [{ kind: 'answer', label: 'a', turn: 1, token_start: 3, token_end: 4 }],
+    };
     const r = tokenizeProbe(tokenizer, pre);
     expect(r.answer_span).toEqual({ start: 3, end: 4 });
     expect(r.text).toBeNull();

@@ -1,7 +1,14 @@
 import type { Trajectory, TrajectoryStep } from '../trajectory.ts';
 
 type Json = Record<string, unknown>;
-const str = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? v.map((p) => (typeof p === 'object' && p !== null ? String((p as Json).text ?? '') : String(p))).join('') : v === undefined || v === null ? '' : JSON.stringify(v));
+const str = (v: unknown): string =>
+  typeof v === 'string'
+    ? v
+    : Array.isArray(v)
+      ? v.map((p) => (typeof p === 'object' && p !== null ? String((p as Json).text ?? '') : String(p))).join('')
+      : v === undefined || v === null
+        ? ''
+        : JSON.stringify(v);
 
 /** OpenAI-style chat: assistant `tool_calls` answered by `tool` messages with the same `tool_call_id`. */
 export function fromOpenAiChat(messages: Json[]): Trajectory {
@@ -12,7 +19,12 @@ export function fromOpenAiChat(messages: Json[]): Trajectory {
     if (m.role !== 'assistant' || !Array.isArray(m.tool_calls)) continue;
     for (const call of m.tool_calls as Json[]) {
       const fn = (call.function ?? {}) as Json;
-      steps.push({ thought: str(m.content), tool: str(fn.name), args: str(fn.arguments), observation: outputs.get(str(call.id)) ?? '' });
+      steps.push({
+        thought: str(m.content),
+        tool: str(fn.name),
+        args: str(fn.arguments),
+        observation: outputs.get(str(call.id)) ?? '',
+      });
     }
   }
   const question = str(messages.find((m) => m.role === 'user')?.content);
@@ -31,14 +43,27 @@ export function fromSweAgent(traj: Json): Trajectory {
   history.forEach((m, i) => {
     if (m.role !== 'assistant') return;
     const next = history[i + 1];
-    const observed = next !== undefined && (next.role === 'tool' || (next.role === 'user' && i + 1 > firstUser)) ? str(next.content) : '';
-    const action = str(m.action ?? (Array.isArray(m.tool_calls) ? ((m.tool_calls as Json[])[0]?.function as Json | undefined)?.arguments : '')).trim();
+    const observed =
+      next !== undefined && (next.role === 'tool' || (next.role === 'user' && i + 1 > firstUser))
+        ? str(next.content)
+        : '';
+    const action = str(
+      m.action ??
+        (Array.isArray(m.tool_calls) ? ((m.tool_calls as Json[])[0]?.function as Json | undefined)?.arguments : ''),
+    ).trim();
     const [tool = '', ...rest] = action.split(/\s+/);
     steps.push({ thought: str(m.thought ?? m.content), tool, args: rest.join(' '), observation: observed });
   });
   const info = (traj.info ?? {}) as Json;
   const patch = typeof info.submission === 'string' ? info.submission : null;
-  return { format: 'swe-agent', question: str(history[firstUser]?.content), answer: '', steps, patch, n_turns: history.length };
+  return {
+    format: 'swe-agent',
+    question: str(history[firstUser]?.content),
+    answer: '',
+    steps,
+    patch,
+    n_turns: history.length,
+  };
 }
 
 /** mini-swe-agent: `{role, content}` messages; actions are fenced bash blocks, observations user messages with <output>. */
@@ -47,14 +72,24 @@ export function fromMiniSweAgent(messages: Json[], info: Json = {}): Trajectory 
   const firstUser = messages.findIndex((m) => m.role === 'user');
   messages.forEach((m, i) => {
     if (m.role !== 'assistant') return;
-    const command = str(m.content).match(/```(?:bash|sh)?\n([\s\S]*?)```/)?.[1]?.trim() ?? '';
+    const command =
+      str(m.content)
+        .match(/```(?:bash|sh)?\n([\s\S]*?)```/)?.[1]
+        ?.trim() ?? '';
     const next = messages[i + 1];
     const out = next?.role === 'user' ? str(next.content) : '';
     const observation = out.match(/<output>\n?([\s\S]*?)<\/output>/)?.[1] ?? out;
     steps.push({ thought: str(m.content).split('```')[0]?.trim() ?? '', tool: 'bash', args: command, observation });
   });
   const submitted = typeof info.submission === 'string' ? info.submission : (steps.at(-1)?.observation ?? '');
-  return { format: 'mini-swe-agent', question: str(messages[firstUser]?.content), answer: '', steps, patch: submitted.includes('diff --git') ? submitted : null, n_turns: messages.length };
+  return {
+    format: 'mini-swe-agent',
+    question: str(messages[firstUser]?.content),
+    answer: '',
+    steps,
+    patch: submitted.includes('diff --git') ? submitted : null,
+    n_turns: messages.length,
+  };
 }
 
 /** OpenHands events: an observation's `cause` is the id of the action it answers. */

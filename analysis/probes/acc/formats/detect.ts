@@ -13,7 +13,8 @@ const isEvent = (e: unknown): boolean => isObj(e) && 'source' in e && ('action' 
 /** Which trajectory format a file holds, from its shape; null when none fits. */
 export function detectFormat(text: string): TrajectoryFormat | null {
   const trimmed = text.trimStart();
-  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return /^Question:/m.test(text) && /^Action(?: \d+)?:/m.test(text) ? 'react' : null;
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
+    return /^Question:/m.test(text) && /^Action(?: \d+)?:/m.test(text) ? 'react' : null;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -27,14 +28,16 @@ export function detectFormat(text: string): TrajectoryFormat | null {
   if (messages === null || !messages.every((m) => isObj(m) && typeof m.role === 'string')) return null;
   if (isObj(json) && String(json.trajectory_format ?? '').startsWith('mini-swe-agent')) return 'mini-swe-agent';
   if (messages.some((m) => (m as Json).role === 'tool' || Array.isArray((m as Json).tool_calls))) return 'openai-chat';
-  if (messages.some((m) => (m as Json).role === 'user' && /<returncode>/.test(String((m as Json).content)))) return 'mini-swe-agent';
+  if (messages.some((m) => (m as Json).role === 'user' && /<returncode>/.test(String((m as Json).content))))
+    return 'mini-swe-agent';
   return null;
 }
 
 function describe(text: string): string {
   try {
     const json: unknown = JSON.parse(text);
-    if (Array.isArray(json)) return `a JSON array of ${json.length} items${isObj(json[0]) ? ` with keys [${Object.keys(json[0]).join(', ')}]` : ''}`;
+    if (Array.isArray(json))
+      return `a JSON array of ${json.length} items${isObj(json[0]) ? ` with keys [${Object.keys(json[0]).join(', ')}]` : ''}`;
     if (isObj(json)) return `a JSON object with keys [${Object.keys(json).join(', ')}]`;
     return `JSON ${typeof json}`;
   } catch {
@@ -46,7 +49,10 @@ function describe(text: string): string {
 export function parseTrajectory(text: string, file: string, format?: TrajectoryFormat): Trajectory {
   const f = format ?? detectFormat(text);
   if (f === null) {
-    throw new AccLensError('E_FORMAT_UNKNOWN', `${file}: not a trajectory format acc-lens knows; saw ${describe(text)}. Supported: ${TRAJECTORY_FORMATS.join(', ')} (plus mrcr, graphwalks and acc-rows JSONL/Parquet rows).`);
+    throw new AccLensError(
+      'E_FORMAT_UNKNOWN',
+      `${file}: not a trajectory format acc-lens knows; saw ${describe(text)}. Supported: ${TRAJECTORY_FORMATS.join(', ')} (plus mrcr, graphwalks and acc-rows JSONL/Parquet rows).`,
+    );
   }
   if (f === 'react') return fromReact(text);
   let json: unknown;
@@ -56,7 +62,8 @@ export function parseTrajectory(text: string, file: string, format?: TrajectoryF
     throw new AccLensError('E_FORMAT_UNKNOWN', `${file}: --format ${f} expects JSON (${(error as Error).message})`);
   }
   const obj = isObj(json) ? json : {};
-  const list = (key: string): Json[] => (Array.isArray(json) ? json : Array.isArray(obj[key]) ? obj[key] : []) as Json[];
+  const list = (key: string): Json[] =>
+    (Array.isArray(json) ? json : Array.isArray(obj[key]) ? obj[key] : []) as Json[];
   if (f === 'openhands') return fromOpenHands(list('history'), obj);
   if (f === 'swe-agent') return fromSweAgent(obj);
   if (f === 'mini-swe-agent') return fromMiniSweAgent(list('messages'), isObj(obj.info) ? obj.info : {});
