@@ -11,6 +11,7 @@ import { assertFits, estimatePlan, type PlanEstimate } from './estimate.ts';
 import { instrumentForCapture, type InstrumentedModel } from './instrument.ts';
 import { parsePlan, planIdentity, type CapturePlan } from './plan.ts';
 import { loadProbeSet, probeSetTables } from './probe-set.ts';
+import { probeTokensBatch } from './probe-tokens.ts';
 import { querySetPositions } from './query-sets.ts';
 import type { ProgressEvent } from './progress.ts';
 import { openModel, type EpChoice } from './session.ts';
@@ -104,7 +105,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
             ...(shard ? { shard } : {}),
           });
           const tables = probeSetTables(set.probes, set.tokenized);
-          await run.writeProbeSet(tables.probes, tables.segments);
+          await run.writeProbeSet(tables.probes, tables.segments, probeTokensBatch(tokenizer, set.tokenized));
         }
         for (const t of mine) {
           const event = (kind: ProgressEvent['kind'], reason?: string): void =>

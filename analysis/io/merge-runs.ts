@@ -5,6 +5,7 @@ import { AccLensError } from '../errors.ts';
 import { ensureDir, writeFileAtomic } from './atomic-write.ts';
 import { identityMismatch, readManifest, writeManifest, type Manifest, type UnitEntry } from './manifest.ts';
 import { runTableFile } from './run-writer.ts';
+import { RUN_TABLE_NAMES } from '../schema/tables.ts';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a.byteLength === b.byteLength && Buffer.from(a).equals(Buffer.from(b));
@@ -54,7 +55,7 @@ export async function mergeRuns(shardDirs: readonly string[], outDir: string): P
   const manifests = await Promise.all(shardDirs.map(readManifest));
   checkShards(shardDirs, manifests);
   await ensureDir(outDir);
-  for (const table of ['probes', 'segments'] as const) {
+  for (const table of RUN_TABLE_NAMES) {
     let merged: Uint8Array | undefined;
     for (const dir of shardDirs) {
       const path = join(dir, runTableFile(table));

@@ -62,6 +62,7 @@ export async function exportParquet(runOrDir: Run | string, outDir: string): Pro
     ];
     const metadata = provenanceMetadata(manifestProvenance(run.manifest), table);
     metadata.delete(META.batchLayers);
+    metadata.delete(META.batchProbes);
     const buffer = parquetWriteBuffer({
       columnData,
       schema,

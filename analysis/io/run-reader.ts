@@ -97,7 +97,7 @@ export async function readTable(
   where: { models?: readonly string[]; probeIds?: readonly string[] } = {},
 ): Promise<Table> {
   const probeIds = where.probeIds === undefined ? undefined : new Set(where.probeIds);
-  if (table === 'probes' || table === 'segments') {
+  if (table === 'probes' || table === 'segments' || table === 'tokens') {
     const path = join(run.dir, runTableFile(table));
     if (!existsSync(path)) return emptyTable(run, table);
     const whole = await readArrowFile(path);

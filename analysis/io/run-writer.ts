@@ -6,7 +6,8 @@ import { encodeTable, SchemaError, type LooseBatch } from '../schema/encode.ts';
 import { provenanceMetadata, SCHEMA_VERSION } from '../schema/metadata.ts';
 import { PROBES, type ProbesBatch } from '../schema/probes.ts';
 import { SEGMENTS, type SegmentsBatch } from '../schema/segments.ts';
-import { isTableName, TABLES, type UnitColumnBatch, type UnitTableName } from '../schema/tables.ts';
+import { TOKENS, type TokensBatch } from '../schema/tokens.ts';
+import { isTableName, TABLES, type RunTableName, type UnitColumnBatch, type UnitTableName } from '../schema/tables.ts';
 import type { TableSpec } from '../schema/columns.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { readArrowFile, writeArrowFile } from './arrow-file.ts';
@@ -38,7 +39,7 @@ export type RunInit = z.input<typeof RunInitSchema>;
 export type UnitTables = { [T in UnitTableName]?: UnitColumnBatch<T> };
 
 export const PARTS_DIR = 'parts';
-export const runTableFile = (table: 'probes' | 'segments'): string => `${table}.arrow`;
+export const runTableFile = (table: RunTableName): string => `${table}.arrow`;
 
 /**
  * Writes one run: the probe set once, then one unit (model × probe) at a time. A unit is done only
@@ -118,8 +119,8 @@ export class RunWriter {
     return this.state.units[unitKey(model, probeId)]?.status;
   }
 
-  /** Writes `probes.arrow` and `segments.arrow` for the whole probe set (identical in every shard). */
-  async writeProbeSet(probes: ProbesBatch, segments: SegmentsBatch): Promise<void> {
+  /** Writes `probes.arrow`, `segments.arrow` (and `tokens.arrow` when given) for the whole probe set (identical in every shard). */
+  async writeProbeSet(probes: ProbesBatch, segments: SegmentsBatch, tokens?: TokensBatch): Promise<void> {
     this.assertOpen();
     if (probes.probe_id.length !== this.state.probe_set.n_probes) {
       throw new AccLensError(
@@ -133,12 +134,14 @@ export class RunWriter {
       seen.add(id);
     }
     const provenance = manifestProvenance(this.state);
-    for (const [spec, batch] of [
+    const files: [TableSpec, object][] = [
       [PROBES, probes],
       [SEGMENTS, segments],
-    ] as const) {
+    ];
+    if (tokens !== undefined) files.push([TOKENS, tokens]);
+    for (const [spec, batch] of files) {
       const table = encode(spec, batch as unknown as LooseBatch, provenanceMetadata(provenance, spec.name), {});
-      await writeArrowFile(join(this.dir, runTableFile(spec.name as 'probes' | 'segments')), table);
+      await writeArrowFile(join(this.dir, runTableFile(spec.name as RunTableName)), table);
     }
     probes.probe_id.forEach((id, i) => this.probeTokens.set(id, Number(probes.n_tokens[i])));
   }

@@ -70,6 +70,8 @@ export interface TableSpec<Cs extends readonly ColumnSpec[] = readonly ColumnSpe
   readonly scope: TableScope;
   /** Part files hold one record batch per layer, so one layer can be read alone via the file footer. */
   readonly layered: boolean;
+  /** Run tables only: one record batch per probe (`acc_lens.batch_probes` lists them), so one probe reads alone. */
+  readonly probeBatched?: boolean;
   /** Rows are stably sorted by these columns before writing (the rest keeps the writer's order). */
   readonly sortBy: readonly Cs[number]['name'][];
   readonly columns: Cs;

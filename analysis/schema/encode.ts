@@ -155,9 +155,9 @@ function rowCount(spec: TableSpec, batch: LooseBatch, constants: Readonly<Record
   return n ?? 0;
 }
 
-/** Layer runs of the (sorted) rows: [layer, start, end) triples, one record batch each. */
+/** Runs of equal values in the (sorted) rows — layers, or probes' dictionary ids: [value, start, end) triples, one record batch each. */
 function layerRuns(layer: Data, n: number): [number, number, number][] {
-  const values = layer.values as Int16Array;
+  const values = layer.values as Int16Array | Int32Array;
   const runs: [number, number, number][] = [];
   for (let start = 0; start < n;) {
     let end = start + 1;
@@ -198,9 +198,18 @@ export function encodeTable(
       : encodeNumbers(column, field, values as ArrayLike<number | null>, at, perm === null, n, spec.name);
   });
   const layerIndex = spec.columns.findIndex((c) => c.name === 'layer');
-  const runs = spec.layered && layerIndex >= 0 ? layerRuns(children[layerIndex]!, n) : null;
+  const probeIndex = spec.columns.findIndex((c) => c.name === 'probe_id');
   const fullMetadata = new Map(metadata);
-  if (runs !== null) fullMetadata.set(META.batchLayers, JSON.stringify(runs.map(([layer]) => layer)));
+  let runs: [number, number, number][] | null = null;
+  if (spec.layered && layerIndex >= 0) {
+    runs = layerRuns(children[layerIndex]!, n);
+    fullMetadata.set(META.batchLayers, JSON.stringify(runs.map(([layer]) => layer)));
+  } else if (spec.probeBatched === true && probeIndex >= 0 && n > 0) {
+    const probes = children[probeIndex]!;
+    runs = layerRuns(probes, n);
+    const names = probes.dictionary!.toArray() as string[];
+    fullMetadata.set(META.batchProbes, JSON.stringify(runs.map(([id]) => names[id])));
+  }
   // Same Field objects as the children's types: the IPC writer finds dictionaries through them.
   const schema = new Schema(draft.fields, fullMetadata);
   const whole = new RecordBatch(

@@ -9,6 +9,7 @@ export * from './decode.ts';
 export * from './tables.ts';
 export * from './probes.ts';
 export * from './segments.ts';
+export * from './tokens.ts';
 export * from './attention-segments.ts';
 export * from './attention-distance.ts';
 export * from './attention-rows.ts';

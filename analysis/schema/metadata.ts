@@ -1,7 +1,7 @@
 import { TOOL_VERSION } from '../version.ts';
 
 /** Version of the run-store contract. Bump minor for added columns/tables, major for changed meaning. */
-export const SCHEMA_VERSION = '1.0.0';
+export const SCHEMA_VERSION = '1.1.0';
 
 /** Keys of the Arrow schema metadata that every run-store file carries. */
 export const META = {
@@ -20,6 +20,8 @@ export const META = {
   table: 'acc_lens.table',
   /** Layered part files: JSON array, the layer held by each record batch, in batch order. */
   batchLayers: 'acc_lens.batch_layers',
+  /** Probe-batched run tables (`tokens`): JSON array, the probe id held by each record batch, in batch order. */
+  batchProbes: 'acc_lens.batch_probes',
 } as const;
 
 /** Where a file's rows came from; identical for every file of a run except `models`. */

@@ -7,11 +7,13 @@ import { PROBES, type ProbesBatch } from './probes.ts';
 import { ROUTER_PROBS, type RouterProbsBatch } from './router-probs.ts';
 import { ROUTING, type RoutingBatch } from './routing.ts';
 import { SEGMENTS, type SegmentsBatch } from './segments.ts';
+import { TOKENS, type TokensBatch } from './tokens.ts';
 
 /** Every run-store table, by name, in documentation order. */
 export const TABLES = {
   probes: PROBES,
   segments: SEGMENTS,
+  tokens: TOKENS,
   attention_segments: ATTENTION_SEGMENTS,
   attention_distance: ATTENTION_DISTANCE,
   attention_rows: ATTENTION_ROWS,
@@ -24,7 +26,8 @@ export type TableName = keyof typeof TABLES;
 export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
 
 /** Tables with one file per run (`RUN/<table>.arrow`). */
-export type RunTableName = 'probes' | 'segments';
+export type RunTableName = 'probes' | 'segments' | 'tokens';
+export const RUN_TABLE_NAMES = ['probes', 'segments', 'tokens'] as const satisfies readonly RunTableName[];
 /** Tables with one part file per (model, probe) unit (`RUN/parts/<model>/<probe dir>/<table>.arrow`). */
 export type UnitTableName = Exclude<TableName, RunTableName>;
 export const UNIT_TABLE_NAMES = TABLE_NAMES.filter((t): t is UnitTableName => TABLES[t].scope === 'unit');
@@ -32,6 +35,7 @@ export const UNIT_TABLE_NAMES = TABLE_NAMES.filter((t): t is UnitTableName => TA
 export interface BatchByTable {
   probes: ProbesBatch;
   segments: SegmentsBatch;
+  tokens: TokensBatch;
   attention_segments: AttentionSegmentsBatch;
   attention_distance: AttentionDistanceBatch;
   attention_rows: AttentionRowsBatch;

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { UnitTables, RunInit } from '../../../analysis/io/index.ts';
-import type { ProbesBatch, SegmentsBatch } from '../../../analysis/schema/index.ts';
+import type { ProbesBatch, SegmentsBatch, TokensBatch } from '../../../analysis/schema/index.ts';
 import { distanceBinEdges } from '../../../analysis/schema/distance-bins.ts';
 
 export const tempDir = (prefix = 'acc-lens-io-'): Promise<string> => mkdtemp(join(tmpdir(), prefix));
@@ -116,5 +116,20 @@ export function unitTables(seed: number, nLayers = 3, nPositions = 16): UnitTabl
       row_mass_kept: [0.75, 0.75, 0.9, 0.75],
     },
     answer_logprobs: { answer_index: [1, 0], position: [65, 64], token_id: [1234, 99], logprob: [-0.5, -seed / 10] },
+  };
+}
+
+/** `tokens` rows for PROBE_IDS: probe i has i + 2 tokens; probe 1 is pre-tokenized (no text). */
+export function probeTokens(): TokensBatch {
+  const ids = [...PROBE_IDS];
+  const per = <T>(f: (i: number, p: number) => T): T[] =>
+    ids.flatMap((_, i) => Array.from({ length: i + 2 }, (_, p) => f(i, p)));
+  return {
+    probe_id: per((i) => ids[i]!),
+    position: per((_, p) => p),
+    token_id: per((i, p) => 100 * i + p),
+    text: per((i, p) => (i === 1 ? null : `t${p}`)),
+    char_start: per((i, p) => (i === 1 ? null : 2 * p)),
+    char_end: per((i, p) => (i === 1 ? null : 2 * p + 2)),
   };
 }

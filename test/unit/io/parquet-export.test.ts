@@ -2,14 +2,14 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { exportParquet, openRun, readTable, RunWriter } from '../../../analysis/io/index.ts';
 import { decodeTable, TABLES, type TableName } from '../../../analysis/schema/index.ts';
-import { PROBE_IDS, probeSet, runInit, tempDir, unitTables } from './fixtures.ts';
+import { PROBE_IDS, probeSet, probeTokens, runInit, tempDir, unitTables } from './fixtures.ts';
 import { decodedRows, type Row } from './rows.ts';
 
 describe('exportParquet', () => {
   it('exportParquet(run, dir) writes Parquet that DuckDB reads back equal to the Arrow data', async () => {
     const dir = await tempDir();
     const writer = await RunWriter.open(dir, runInit());
-    await writer.writeProbeSet(probeSet().probes, probeSet().segments);
+    await writer.writeProbeSet(probeSet().probes, probeSet().segments, probeTokens());
     for (const [i, probeId] of PROBE_IDS.entries()) {
       await writer.writeUnit('base', probeId, {
         ...unitTables(i),

@@ -10,6 +10,7 @@ import {
   SchemaError,
   SEGMENTS,
   TABLES,
+  SCHEMA_VERSION,
   TABLE_NAMES,
 } from '../../../analysis/schema/index.ts';
 import { probeSet, unitTables } from '../io/fixtures.ts';
@@ -32,6 +33,17 @@ describe('encodeTable / decodeTable', () => {
     const inputs: Record<string, [Record<string, ArrayLike<unknown>>, Record<string, string>]> = {
       probes: [probes, {}],
       segments: [segments, {}],
+      tokens: [
+        {
+          probe_id: ['a', 'a', 'b'],
+          position: [0, 1, 0],
+          token_id: [5, 6, 7],
+          text: ['x', null, ''],
+          char_start: [0, null, 0],
+          char_end: [1, null, 0],
+        },
+        {},
+      ],
       ...Object.fromEntries(Object.entries(unitTables(1)).map(([t, b]) => [t, [b, unit]])),
       router_probs: [{ layer: [1, 0], position: [0, 0], expert: [3, 1], prob: [0.2, 0.8] }, unit],
     };
@@ -80,7 +92,8 @@ describe('encodeTable / decodeTable', () => {
 
   it('keeps provenance metadata with canonical plan JSON', () => {
     const table = tableFromIPC(tableToIPC(encodeTable(PROBES, probeSet().probes as never, meta), 'file'));
-    expect(table.schema.metadata.get(META.schemaVersion)).toBe('1.0.0');
+    expect(table.schema.metadata.get(META.schemaVersion)).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toMatch(/^1\.\d+\.\d+$/);
     expect(table.schema.metadata.get(META.plan)).toBe('{"a":[2],"b":1}');
   });
 
