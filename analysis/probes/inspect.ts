@@ -1,5 +1,5 @@
-import type { TokenizedProbe } from '../tokenize/tokenize-probe.ts';
 import { retrievability } from './retrievability.ts';
+import type { TokenizedProbe } from './tokenized-probe.ts';
 
 export interface FamilySummary {
   probes: number;

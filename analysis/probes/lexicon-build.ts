@@ -1,5 +1,8 @@
-import type { TextTokenizer } from '../tokenize/tokenizer.ts';
 import { ALL_HEADER_WORDS } from './families.ts';
+
+/** Token ids at or below this are common words (filler); above KEY_MIN_ID rare ones (keys and payloads). */
+export const FILLER_MAX_ID = 30_000;
+export const KEY_MIN_ID = 40_000;
 
 /**
  * Builds the two disjoint word lists from a byte-level vocabulary: every " word" (Ġ + 6–12
@@ -7,11 +10,8 @@ import { ALL_HEADER_WORDS } from './families.ts';
  * below FILLER_MAX_ID are common words (filler) and ids above KEY_MIN_ID are rare (keys and
  * payloads); the band between is left out so template words, which are common, never become keys.
  */
-export const FILLER_MAX_ID = 30_000;
-export const KEY_MIN_ID = 40_000;
-
 export function buildLexicons(
-  tokenizer: TextTokenizer,
+  tokenizer: { encode(text: string): ArrayLike<number> },
   vocab: Record<string, number>,
 ): { key: string[]; filler: string[] } {
   const key: string[] = [];

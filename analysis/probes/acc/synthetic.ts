@@ -3,11 +3,7 @@ import { makeWords, type Words } from '../lexicon.ts';
 import type { Rng } from '../prng.ts';
 import type { AccFamily, Trajectory, TrajectoryStep } from './trajectory.ts';
 
-/**
- * Seeded synthetic agent trajectories for the three ACC families, sized so that their compiled
- * probe is about `tokens` tokens. Key and payload words (rare, unique to the probe) occur only in
- * the evidence observations, the question and the answer; everything else uses filler words.
- */
+/** A generated trajectory and the rare words it planted (keys name the entity, payload words form the answer). */
 export interface SyntheticTrajectory {
   trajectory: Trajectory;
   keyWords: string[];
@@ -206,7 +202,11 @@ function sql(rng: Rng, words: Words, tokens: number): SyntheticTrajectory {
   };
 }
 
-/** A synthetic trajectory of `family` whose compiled probe is about `tokens` tokens. */
+/**
+ * Seeded synthetic agent trajectories for the three ACC families, sized so that their compiled
+ * probe is about `tokens` tokens. Key and payload words (rare, unique to the probe) occur only in
+ * the evidence observations, the question and the answer; everything else uses filler words.
+ */
 export function syntheticTrajectory(family: AccFamily, rng: Rng, tokens: number): SyntheticTrajectory {
   const words = makeWords(rng);
   if (family === 'acc_search') return search(rng, words, tokens);
