@@ -63,6 +63,12 @@ export const ERROR_CODES = {
     cause: 'Writing an output failed (disk full, read-only folder).',
     fix: 'Free space or choose another --out; finished work is kept and a rerun resumes.',
   },
+  E_CHECKPOINT_INVALID: {
+    exit: 11,
+    cause:
+      'A Hugging Face checkpoint is incomplete or inconsistent (missing shard or tensor, tensor of the wrong shape or an unknown dtype, truncated safetensors header).',
+    fix: 'Re-download the named file (`huggingface-cli download REPO --local-dir DIR`); the message names the file and tensor.',
+  },
   E_INTERNAL: {
     exit: 70,
     cause: 'An unexpected internal error.',
