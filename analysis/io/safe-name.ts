@@ -19,5 +19,4 @@ export function safeName(id: string): string {
   return `${readable === '' ? 'id' : readable}~${hash}`;
 }
 
-/** Model names become folder names as they are, so they are restricted to these characters. */
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export { MODEL_NAME } from '../schema/manifest.ts';

@@ -17,3 +17,4 @@ export * from './routing.ts';
 export * from './router-probs.ts';
 export * from './answer-logprobs.ts';
 export * from './metrics-tables.ts';
+export * from './manifest.ts';
