@@ -35,7 +35,9 @@ export function probeTokensBatch(tokenizer: TextTokenizer | null, tokenized: rea
   };
   for (const t of tokenized) {
     const spans =
-      t.text === null || tokenizer === null ? null : tokenCharSpans(t.text, tokenByteStarts(tokenizer, t.input_ids));
+      t.text === null || tokenizer === null
+        ? null
+        : tokenCharSpans(t.text, tokenByteStarts(tokenizer, t.input_ids, t.text));
     t.input_ids.forEach((id, i) => {
       out.probe_id.push(t.id);
       out.position.push(i);

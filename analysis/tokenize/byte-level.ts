@@ -19,19 +19,15 @@ function byteToUnicode(): Map<number, string> {
 
 const UNICODE_TO_BYTE: ReadonlyMap<string, number> = new Map([...byteToUnicode()].map(([b, c]) => [c, b]));
 
-/** Number of UTF-8 bytes a byte-level vocab string stands for, or null if it is not byte-level. */
-export function byteLevelLength(token: string): number | null {
-  let n = 0;
+/** The UTF-8 bytes a byte-level vocab string stands for ("Ġa" → [0x20, 0x61]), or null if it is not byte-level. */
+export function byteLevelBytes(token: string): number[] | null {
+  const out: number[] = [];
   for (const ch of token) {
-    if (!UNICODE_TO_BYTE.has(ch)) return null;
-    n++;
+    const b = UNICODE_TO_BYTE.get(ch);
+    if (b === undefined) return null;
+    out.push(b);
   }
-  return n;
-}
-
-/** UTF-8 byte length of a string (for added/special tokens, stored as plain text). */
-export function utf8Length(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+  return out;
 }
 
 /**

@@ -12,6 +12,8 @@ export interface RenderedChat {
 export interface RenderOptions {
   /** Qwen3: false renders an empty think block after the generation prompt (the non-thinking reply form). */
   enableThinking?: boolean;
+  /** `bos_token`, `eos_token`, … from tokenizer_config.json, which Llama / Mistral templates print. */
+  specialTokens?: Record<string, string>;
 }
 
 const compiled = new Map<string, Template>();
@@ -27,7 +29,22 @@ export function renderChat(template: string, messages: Message[], options: Rende
     t = new Template(template);
     compiled.set(template, t);
   }
-  const text = t.render({ messages, add_generation_prompt: true, enable_thinking: options.enableThinking ?? false });
+  let text: string;
+  try {
+    text = t.render({
+      ...options.specialTokens,
+      messages,
+      add_generation_prompt: true,
+      enable_thinking: options.enableThinking ?? false,
+    });
+  } catch (error) {
+    // Templates call raise_exception(msg) on messages they reject (Mistral: roles that do not alternate).
+    throw new AccLensError(
+      'E_TOKENIZER',
+      `the chat template rejected the messages: ${(error as Error).message}`,
+      'Bring messages in the shape the template expects (Mistral: user/assistant alternating), or raw text.',
+    );
+  }
   const contentStarts: number[] = [];
   let cursor = 0;
   messages.forEach((m, i) => {

@@ -1,19 +1,4 @@
-import type { TextTokenizer } from './tokenizer.ts';
-
-/**
- * Token boundaries as UTF-8 byte offsets: `starts[t]` is where token t begins, `starts[n]` is the
- * end of the text. Exact for byte-level BPE (the sum of token bytes equals the text's bytes).
- */
-export function tokenByteStarts(tokenizer: TextTokenizer, ids: ArrayLike<number>): Int32Array {
-  const starts = new Int32Array(ids.length + 1);
-  let at = 0;
-  for (let t = 0; t < ids.length; t++) {
-    starts[t] = at;
-    at += tokenizer.byteLength(ids[t] as number);
-  }
-  starts[ids.length] = at;
-  return starts;
-}
+export { tokenByteStarts } from './offsets.ts';
 
 /** First token index whose start byte is >= `byte` (binary search; n when none). */
 export function firstTokenAtOrAfter(starts: Int32Array, byte: number): number {

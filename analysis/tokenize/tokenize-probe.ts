@@ -15,6 +15,9 @@ import type { TextTokenizer } from './tokenizer.ts';
 
 export type { TokenizedProbe, TokenSegment } from '../probes/tokenized-probe.ts';
 
+/** Tokenizer name recorded for pre-tokenized probes read without a tokenizer. */
+export const PRETOKENIZED = 'none (pre-tokenized)';
+
 export interface TokenizeOptions extends RenderOptions {
   /** Apply the chat template to `messages` probes (default true when the tokenizer has one). */
   chatTemplate?: boolean;
@@ -25,14 +28,39 @@ export interface TokenizeOptions extends RenderOptions {
  * generation prompt, one whole-text encode, and every segment mapped char → byte → token span.
  * Example: `tokenizeProbe(loadTokenizer(), probe).segments.find((s) => s.kind === 'evidence')`.
  */
-export function tokenizeProbe(tokenizer: TextTokenizer, probe: Probe, options: TokenizeOptions = {}): TokenizedProbe {
-  return isPretokenized(probe) ? fromPretokenized(tokenizer, probe) : fromText(tokenizer, probe, options);
+export function tokenizeProbe(
+  tokenizer: TextTokenizer | null,
+  probe: Probe,
+  options: TokenizeOptions = {},
+): TokenizedProbe {
+  if (isPretokenized(probe)) return fromPretokenized(tokenizer, probe);
+  if (tokenizer === null)
+    throw new AccLensError(
+      'E_TOKENIZER',
+      `probe ${probe.id} is text and needs a tokenizer`,
+      "Pass --tokenizer DIR holding the model's tokenizer.json, or bring pre-tokenized probes.",
+    );
+  return fromText(tokenizer, probe, options);
+}
+
+/** Runs `f`, prefixing the message of a coded error with the probe it concerns. */
+function forProbe<T>(id: string, f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof AccLensError) throw new AccLensError(error.code, `probe ${id}: ${error.message}`, error.fix);
+    throw error;
+  }
 }
 
 function fromText(tokenizer: TextTokenizer, probe: TextProbe, options: TokenizeOptions): TokenizedProbe {
   const turns = probeTurns(probe);
   const useTemplate = probe.messages !== undefined && (options.chatTemplate ?? true) && tokenizer.chatTemplate !== null;
-  const rendered = useTemplate ? renderChat(tokenizer.chatTemplate as string, turns, options) : concatenate(turns);
+  const rendered = useTemplate
+    ? forProbe(probe.id, () =>
+        renderChat(tokenizer.chatTemplate as string, turns, { ...options, specialTokens: tokenizer.templateTokens }),
+      )
+    : concatenate(turns);
   const text = rendered.text + probe.answer;
   if (text.normalize('NFC') !== text) {
     throw new AccLensError(
@@ -42,14 +70,8 @@ function fromText(tokenizer: TextTokenizer, probe: TextProbe, options: TokenizeO
     );
   }
   const ids = tokenizer.encode(text);
-  const starts = tokenByteStarts(tokenizer, ids);
+  const starts = forProbe(probe.id, () => tokenByteStarts(tokenizer, ids, text));
   const byteAt = utf16ToByteOffsets(text);
-  if (starts[ids.length] !== byteAt[text.length]) {
-    throw new AccLensError(
-      'E_TOKENIZER',
-      `probe ${probe.id}: tokens cover ${starts[ids.length]} bytes but the text has ${byteAt[text.length]}; the tokenizer changed the text`,
-    );
-  }
   const toSegment = (kind: SegmentKind, label: string, turn: number, cs: number, ce: number): TokenSegment => {
     const span = byteSpanToTokenSpan(starts, byteAt[cs] as number, byteAt[ce] as number);
     return {
@@ -102,10 +124,11 @@ function concatenate(turns: { content: string }[]): { text: string; contentStart
   return { text, contentStarts };
 }
 
-function fromPretokenized(tokenizer: TextTokenizer, probe: PretokenizedProbe): TokenizedProbe {
+/** Pre-tokenized probes need no tokenizer; when one is given, their ids must lie inside its vocabulary. */
+function fromPretokenized(tokenizer: TextTokenizer | null, probe: PretokenizedProbe): TokenizedProbe {
   const n = probe.input_ids.length;
-  const bad = probe.input_ids.findIndex((id) => id >= tokenizer.vocabSize);
-  if (bad >= 0)
+  const bad = tokenizer === null ? -1 : probe.input_ids.findIndex((id) => id >= tokenizer.vocabSize);
+  if (bad >= 0 && tokenizer !== null)
     throw new AccLensError(
       'E_TOKENIZER',
       `probe ${probe.id}: input_ids[${bad}] = ${probe.input_ids[bad]} is outside the vocabulary (${tokenizer.vocabSize})`,
@@ -129,7 +152,7 @@ function fromPretokenized(tokenizer: TextTokenizer, probe: PretokenizedProbe): T
     id: probe.id,
     family: probe.family,
     source: probe.source,
-    tokenizer: tokenizer.name,
+    tokenizer: tokenizer?.name ?? PRETOKENIZED,
     input_ids: Int32Array.from(probe.input_ids),
     n_tokens: n,
     prompt_tokens: answer.token_start,

@@ -29,11 +29,12 @@ describe('loadTokenizer (Qwen3)', () => {
     expect(Array.from(tokenizer.encode('<|im_end|>'))).toEqual([151645]);
   });
 
-  it('byteLength of every token of a mixed-script text sums to its UTF-8 length', () => {
-    const text = 'naïve café 中文字符 😀🚀 e\u0301 tab\tnew\nline';
-    const ids = tokenizer.encode(text.normalize('NFC'));
-    const starts = tokenByteStarts(tokenizer, ids);
-    expect(starts[ids.length]).toBe(Buffer.byteLength(text.normalize('NFC')));
+  it('tokenByteStarts aligns every token of a mixed-script text, ending at its UTF-8 length', () => {
+    const text = 'naïve café 中文字符 😀🚀 e\u0301 tab\tnew\nline'.normalize('NFC');
+    const ids = tokenizer.encode(text);
+    const starts = tokenByteStarts(tokenizer, ids, text);
+    expect(starts[ids.length]).toBe(Buffer.byteLength(text));
+    for (let t = 1; t <= ids.length; t++) expect(starts[t]).toBeGreaterThan(starts[t - 1] as number);
   });
 });
 
