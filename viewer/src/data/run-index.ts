@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { ManifestSchema, type Manifest, type UnitEntry } from '../../../analysis/schema/manifest.ts';
+import { METRICS_TABLES, metricsTableFile, type MetricsTableName } from '../../../analysis/schema/metrics-tables.ts';
+import { PROBES } from '../../../analysis/schema/probes.ts';
+import { SEGMENTS } from '../../../analysis/schema/segments.ts';
+import { MetricsSummarySchema, type MetricsSummary } from '../../../analysis/metrics/run/summary.ts';
+import { readColumns, type Columns } from './arrow-read.ts';
+import { RunDataError, type RunFiles } from './run-files.ts';
+
+/** Everything the run-level views need, decoded once: manifest, probe set, metrics tables and summary. */
+export interface RunIndex {
+  manifest: Manifest;
+  models: string[];
+  /** Base and tuned names when the run compares two models, else null (single-model run). */
+  pair: { base: string; tuned: string } | null;
+  probes: Columns;
+  segments: Columns;
+  summary: MetricsSummary | null;
+  metrics: Partial<Record<MetricsTableName, Columns>>;
+  /** Why a part is unavailable (e.g. no `metrics/`), each with its fix; shown in the page. */
+  notices: { what: string; fix: string }[];
+}
+
+async function readJson<T>(files: RunFiles, path: string, schema: z.ZodType<T>, fix: string): Promise<T | null> {
+  const bytes = await files.bytes(path);
+  if (bytes === null) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new RunDataError(path, `is not valid JSON (${(error as Error).message})`, fix);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join('.') || '(root)';
+    throw new RunDataError(path, `field "${field}": ${issue?.message ?? 'invalid'}`, fix);
+  }
+  return parsed.data;
+}
+
+const pairOf = (models: string[], summary: MetricsSummary | null) => {
+  if (summary !== null) return summary.settings.models;
+  return models.includes('base') && models.includes('tuned') ? { base: 'base', tuned: 'tuned' } : null;
+};
+
+/**
+ * Opens a run through `files`: validates the manifest and summary, decodes the probe set and
+ * every metrics table that exists. Example: `await loadRunIndex(httpRunFiles('/run'))`.
+ */
+export async function loadRunIndex(files: RunFiles): Promise<RunIndex> {
+  const manifest = await readJson(
+    files,
+    'manifest.json',
+    ManifestSchema,
+    'The manifest is damaged; rerun `acc-lens capture` with the same flags into a new --out folder.',
+  );
+  if (manifest === null) {
+    throw new RunDataError(
+      'manifest.json',
+      `${files.origin} is not a run folder (no manifest.json)`,
+      'Point `acc-lens view` at a folder written by `acc-lens capture` or `acc-lens demo`, e.g. runs/demo.',
+    );
+  }
+  const required = async (path: string, spec: typeof PROBES | typeof SEGMENTS) => {
+    const cols = await readColumns(files, path, spec);
+    if (cols === null)
+      throw new RunDataError(path, 'is missing', 'Rerun `acc-lens capture` on the run: it rewrites the probe set.');
+    return cols;
+  };
+  const [probes, segments] = await Promise.all([
+    required('probes.arrow', PROBES),
+    required('segments.arrow', SEGMENTS),
+  ]);
+  const summary = await readJson(
+    files,
+    'metrics/summary.json',
+    MetricsSummarySchema,
+    'Recompute it: `acc-lens metrics RUN`.',
+  );
+  const models = Object.keys(manifest.models).sort();
+  const notices: RunIndex['notices'] = [];
+  const metrics: RunIndex['metrics'] = {};
+  if (summary === null) {
+    notices.push(
+      models.length < 2
+        ? {
+            what: 'This run holds one model, so there is nothing to compare.',
+            fix: 'Capture a second model into the run with `acc-lens capture --model NAME --out RUN` to see comparisons.',
+          }
+        : {
+            what: 'This run has no metrics yet (no metrics/summary.json).',
+            fix: 'Run `acc-lens metrics RUN`, then reload.',
+          },
+    );
+  } else {
+    const names = Object.keys(METRICS_TABLES) as MetricsTableName[];
+    const tables = await Promise.all(names.map((n) => readColumns(files, metricsTableFile(n), METRICS_TABLES[n])));
+    names.forEach((n, i) => {
+      const t = tables[i];
+      if (t !== null && t !== undefined) metrics[n] = t;
+      else if (summary.tables.includes(n))
+        throw new RunDataError(metricsTableFile(n), 'is missing', 'Recompute the metrics: `acc-lens metrics RUN`.');
+    });
+  }
+  return { manifest, models, pair: pairOf(models, summary), probes, segments, summary, metrics, notices };
+}
+
+/** The finished unit of (model, probe), or undefined. */
+export function unitOf(index: RunIndex, model: string, probeId: string): UnitEntry | undefined {
+  const unit = index.manifest.units[`${model}/${probeId}`];
+  return unit?.status === 'done' ? unit : undefined;
+}
