@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AccLensError } from '../errors.ts';
 import { parseJsonl } from '../probes/jsonl.ts';
-import { ProbeSchema, type Probe } from '../probes/schema.ts';
+import { isPretokenized, ProbeSchema, type Probe } from '../probes/schema.ts';
 import type { ProbesBatch } from '../schema/probes.ts';
 import type { SegmentsBatch } from '../schema/segments.ts';
 import { tokenizeProbe, type TokenizedProbe } from '../tokenize/tokenize-probe.ts';
@@ -13,13 +13,19 @@ export interface LoadedProbeSet {
   sha256: string;
   probes: Probe[];
   tokenized: TokenizedProbe[];
+  /** The tokenizer used; null when every probe is pre-tokenized and none was given. */
+  tokenizer: TextTokenizer | null;
 }
 
 /**
  * Reads a probe JSONL file (schema in analysis/probes/schema.ts) and tokenizes every probe once: the
- * same ids go through every model. Example: `await loadProbeSet('probes/mrcr.jsonl', loadTokenizer())`.
+ * same ids go through every model. A tokenizer given as a function is loaded only if a probe is text:
+ * pre-tokenized probes need none. Example: `await loadProbeSet('probes/mrcr.jsonl', () => loadTokenizer())`.
  */
-export async function loadProbeSet(path: string, tokenizer: TextTokenizer): Promise<LoadedProbeSet> {
+export async function loadProbeSet(
+  path: string,
+  tokenizer: TextTokenizer | (() => TextTokenizer),
+): Promise<LoadedProbeSet> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -38,11 +44,13 @@ export async function loadProbeSet(path: string, tokenizer: TextTokenizer): Prom
     if (seen.has(p.id)) throw new AccLensError('E_JSONL_INVALID', `${path}: probe id "${p.id}" occurs twice`);
     seen.add(p.id);
   }
+  const tok = typeof tokenizer !== 'function' ? tokenizer : probes.every(isPretokenized) ? null : tokenizer();
   return {
     path,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     probes,
-    tokenized: probes.map((p) => tokenizeProbe(tokenizer, p)),
+    tokenized: probes.map((p) => tokenizeProbe(tok, p)),
+    tokenizer: tok,
   };
 }
 

@@ -5,6 +5,7 @@ import { AccLensError } from '../errors.ts';
 import { RunWriter } from '../io/run-writer.ts';
 import type { Manifest } from '../io/manifest.ts';
 import { defaultTokenizerDir, loadTokenizer } from '../tokenize/load.ts';
+import { PRETOKENIZED } from '../tokenize/tokenize-probe.ts';
 import { captureUnit } from './capture-unit.ts';
 import { probeFeeds } from './chunk-feeds.ts';
 import { assertFits, estimatePlan, type PlanEstimate } from './estimate.ts';
@@ -58,12 +59,17 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   const started = performance.now();
   const plan = parsePlan(o.plan);
   const tokenizerDir = o.tokenizerDir ?? defaultTokenizerDir();
-  const tokenizer = loadTokenizer(tokenizerDir);
-  const set = await loadProbeSet(o.probes, tokenizer);
+  // Pre-tokenized probes need no tokenizer: the default one is loaded only for text probes.
+  const set = await loadProbeSet(
+    o.probes,
+    o.tokenizerDir !== undefined ? loadTokenizer(tokenizerDir) : () => loadTokenizer(tokenizerDir),
+  );
+  const tokenizer = set.tokenizer;
   const instrumented: { name: string; path: string; model: InstrumentedModel }[] = [];
   try {
     for (const m of o.models) instrumented.push({ ...m, model: instrumentForCapture(m.path, plan) });
-    for (const { path, model } of instrumented) checkVocabulary(path, model, tokenizer.vocabSize, set.tokenized);
+    for (const { path, model } of instrumented)
+      checkVocabulary(path, model, tokenizer?.vocabSize ?? null, set.tokenized);
     const shard = o.shard ?? null;
     const mine = set.tokenized.filter((t) => inShard(t.id, shard));
     const estimate = estimatePlan(
@@ -81,7 +87,8 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
       o.models.map((m) => m.path),
     );
     const hashes = await Promise.all(o.models.map((m) => fileSha256(m.path)));
-    const tokenizerSha = await fileSha256(join(tokenizerDir, 'tokenizer.json'));
+    const tokenizerSha =
+      tokenizer === null ? createHash('sha256').digest('hex') : await fileSha256(join(tokenizerDir, 'tokenizer.json'));
     let run: RunWriter | undefined;
     let ep = 'cpu',
       tokens = 0;
@@ -99,7 +106,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
                 { path: x.path, sha256: hashes[j]!, form: x.model.form, execution_provider: ep },
               ]),
             ),
-            tokenizer: { id: tokenizer.name, sha256: tokenizerSha },
+            tokenizer: { id: tokenizer?.name ?? PRETOKENIZED, sha256: tokenizerSha },
             probe_set: { path: set.path, sha256: set.sha256, n_probes: set.probes.length },
             plan: planIdentity(plan),
             ...(shard ? { shard } : {}),
@@ -172,12 +179,12 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
 function checkVocabulary(
   path: string,
   m: InstrumentedModel,
-  tokenizerVocab: number,
+  tokenizerVocab: number | null,
   probes: readonly { id: string; input_ids: Int32Array }[],
 ): void {
   const rows = m.shape.embeddingRows;
   if (rows === null) return;
-  if (tokenizerVocab > rows) {
+  if (tokenizerVocab !== null && tokenizerVocab > rows) {
     throw new AccLensError(
       'E_TOKENIZER',
       `the tokenizer has ${tokenizerVocab} ids but ${path}'s embedding has ${rows} rows; ids ≥ ${rows} would index past it`,

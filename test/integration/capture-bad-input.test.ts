@@ -8,6 +8,7 @@ import { runCapture } from '../../analysis/capture/run-capture.ts';
 import { AccLensError } from '../../analysis/errors.ts';
 import { nodeFs } from '../../analysis/io/atomic-write.ts';
 import { GraphBuilder } from '../../analysis/onnx/graph-builder.ts';
+import { defaultTokenizerDir } from '../../analysis/tokenize/load.ts';
 import { buildQwen3MoeGraph } from '../../models/qwen3-moe/build-graph.ts';
 import { randomWeights } from '../../models/qwen3-moe/random-weights.ts';
 import { TINY, tempFile } from '../unit/onnx/tiny-model.ts';
@@ -83,11 +84,12 @@ describe('capture refuses bad input with coded errors', () => {
     expect(r.fix).toContain('"routing": false');
   });
 
-  it('a tokenizer larger than the embedding → E_TOKENIZER before any run folder is written', async () => {
+  it('a tokenizer (given with --tokenizer) larger than the embedding → E_TOKENIZER before any run folder is written', async () => {
     const small = tempFile('tiny.onnx', buildQwen3MoeGraph(randomWeights(TINY, 1), { form: 'fused' }));
     const out = join(dir, 'vocab');
+    const tokenizerDir = defaultTokenizerDir();
     const e = await codeOf(
-      runCapture({ models: [{ name: 'm', path: small }], probes: probeFile([20]), out, ep: 'cpu' }),
+      runCapture({ models: [{ name: 'm', path: small }], probes: probeFile([20]), out, ep: 'cpu', tokenizerDir }),
     );
     expect(e.code).toBe('E_TOKENIZER');
     expect(e.message).toMatch(/151\d{3} ids but .* embedding has 512 rows/);

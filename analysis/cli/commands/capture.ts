@@ -42,7 +42,7 @@ was running. A run refuses to resume with other models, probes, tokenizer, plan 
   --plan plan.json               capture plan (JSON; missing fields take the defaults)
   --chunk-size N                 query tokens per chunk (default auto: 1,024 up to 8k tokens, 512 at 16k; overrides the plan)
   --shard i/n                    capture only shard i of n: probes whose FNV-1a(id) mod n = i
-  --tokenizer DIR                folder with tokenizer.json (default: Qwen3)
+  --tokenizer DIR                folder with tokenizer.json (default: Qwen3; pre-tokenized probes need none)
   --ep auto|cpu|cuda             execution provider (auto: CUDA when available, else CPU)
   --json                         print the summary as JSON
 
