@@ -69,6 +69,11 @@ export const ERROR_CODES = {
       'A Hugging Face checkpoint is incomplete or inconsistent (missing shard or tensor, tensor of the wrong shape or an unknown dtype, truncated safetensors header).',
     fix: 'Re-download the named file (`huggingface-cli download REPO --local-dir DIR`); the message names the file and tensor.',
   },
+  E_PORT_UNAVAILABLE: {
+    exit: 12,
+    cause: 'The port `acc-lens view` should listen on is taken by another program or not allowed for this user.',
+    fix: 'Pass another port with --port N (--port 0 picks a free one).',
+  },
   E_INTERNAL: {
     exit: 70,
     cause: 'An unexpected internal error.',
