@@ -1,5 +1,13 @@
 import onnxProto from 'onnx-proto';
-import { DataType, floatTensor, int64Tensor, type TensorProto } from './tensor-proto.ts';
+import {
+  DataType,
+  float16Tensor,
+  float32ToFloat16Bits,
+  floatTensor,
+  int64Tensor,
+  littleEndianBytes,
+  type TensorProto,
+} from './tensor-proto.ts';
 
 const { onnx } = onnxProto;
 type NodeProto = onnxProto.onnx.INodeProto;
@@ -8,7 +16,51 @@ type AttributeProto = onnxProto.onnx.IAttributeProto;
 
 /** A tensor dimension: a fixed size or a symbolic name such as `batch` or `total_sequence`. */
 export type Dim = number | string;
-export type ElemType = 'float32' | 'int64' | 'int32' | 'bool';
+export type ElemType = 'float32' | 'float16' | 'int64' | 'int32' | 'bool';
+/** The element types a weight or float constant can be stored in. */
+export type FloatType = 'float32' | 'float16';
+
+/**
+ * A weight's values produced on demand, in order, in pieces (float32, converted when stored), so a
+ * model bigger than memory can be streamed to an external data file one piece at a time.
+ */
+export interface ChunkedValues {
+  length: number;
+  chunks(): Iterable<Float32Array>;
+}
+
+/** Where `externalize` put the weights: one data file, written through `write` in order. */
+export interface ExternalDataOptions {
+  /** File name relative to the model, as written into each initializer's `location`. */
+  location: string;
+  /** Appends bytes to the data file. */
+  write(bytes: Uint8Array): void;
+  /** Weights smaller than this many bytes stay inside the model (default 1024, as onnx.save_model). */
+  threshold?: number;
+  /** Called after each piece with the bytes written so far (for progress). */
+  onBytes?(written: number): void;
+}
+
+/** A float16 weight held a finite float32 value beyond ±65504, which would turn into Inf. */
+export class Float16OverflowError extends Error {
+  constructor(
+    readonly tensor: string,
+    readonly count: number,
+    readonly maxAbs: number,
+  ) {
+    super(
+      `weight ${tensor}: ${count} value(s) beyond the float16 range (max |v| = ${maxAbs}) would become Inf in float16`,
+    );
+    this.name = 'Float16OverflowError';
+  }
+}
+
+interface PendingWeight {
+  name: string;
+  dims: number[];
+  elem: FloatType;
+  values: Float32Array | ChunkedValues;
+}
 
 /** Attribute values are tagged because JS numbers cannot tell INT from FLOAT. */
 export type Attr =
@@ -37,6 +89,7 @@ export interface EncodeOptions {
 
 const ELEM: Record<ElemType, number> = {
   float32: DataType.FLOAT,
+  float16: DataType.FLOAT16,
   int64: DataType.INT64,
   int32: DataType.INT32,
   bool: DataType.BOOL,
@@ -65,7 +118,7 @@ function valueInfo(name: string, elem: ElemType, dims: readonly Dim[]): ValueInf
  */
 export class GraphBuilder {
   private readonly nodes: NodeProto[] = [];
-  private readonly inits: TensorProto[] = [];
+  private readonly inits: (TensorProto | PendingWeight)[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
   private readonly used = new Map<string, number>();
@@ -97,9 +150,27 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A float32 weight from a flat array; returns its name. */
-  weight(name: string, dims: readonly number[], data: Float32Array): string {
-    return this.initializer(floatTensor(name, dims, data));
+  /**
+   * A weight from float32 values (an array, or pieces produced on demand), stored as `elem`; returns its
+   * name. Pieces are only read when the model is encoded or externalized.
+   */
+  weight(
+    name: string,
+    dims: readonly number[],
+    data: Float32Array | ChunkedValues,
+    elem: FloatType = 'float32',
+  ): string {
+    const n = dims.reduce((p, d) => p * d, 1);
+    if (n !== data.length)
+      throw new Error(`tensor ${name}: dims [${dims.join(', ')}] need ${n} elements, got ${data.length}`);
+    if (this.unique(name) !== name) throw new Error(`duplicate tensor name ${name}`);
+    this.inits.push({ name, dims: [...dims], elem, values: data });
+    return name;
+  }
+
+  /** Bytes the weights will take when stored (for progress and the 2 GiB check). */
+  weightBytes(): number {
+    return this.inits.reduce((n, t) => n + ('elem' in t ? t.values.length * (t.elem === 'float16' ? 2 : 4) : 0), 0);
   }
 
   /** A small int64 constant (axes, shapes), shared between nodes that use the same values. */
@@ -113,13 +184,15 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A float32 scalar constant, shared by value. */
-  float(value: number): string {
-    const key = `f32:${value}`;
+  /** A float scalar constant (float32 unless `elem` says float16), shared by value and type. */
+  float(value: number, elem: FloatType = 'float32'): string {
+    const tag = elem === 'float16' ? 'f16' : 'f32';
+    const key = `${tag}:${value}`;
     const hit = this.consts.get(key);
     if (hit !== undefined) return hit;
-    const name = this.unique(`const_f32_${this.consts.size}`);
-    this.inits.push(floatTensor(name, [], new Float32Array([value])));
+    const name = this.unique(`const_${tag}_${this.consts.size}`);
+    const data = new Float32Array([value]);
+    this.inits.push(elem === 'float16' ? float16Tensor(name, [], data) : floatTensor(name, [], data));
     this.consts.set(key, name);
     return name;
   }
@@ -142,12 +215,57 @@ export class GraphBuilder {
     return out!;
   }
 
-  /** The serialized ModelProto. */
+  /**
+   * Streams every weight of at least `threshold` bytes to an external data file through `o.write`, in
+   * insertion order, each at an aligned offset (4,096 bytes for weights ≥ 1 MiB, so runtimes can map
+   * them; 64 otherwise); those initializers then point there (`location`, `offset`, `length`). Call
+   * before `encode`. Returns the bytes written.
+   */
+  externalize(o: ExternalDataOptions): number {
+    const threshold = o.threshold ?? 1024;
+    let offset = 0;
+    const emit = (bytes: Uint8Array) => {
+      o.write(bytes);
+      offset += bytes.length;
+    };
+    for (let i = 0; i < this.inits.length; i++) {
+      const t = this.inits[i]!;
+      if (!('elem' in t)) continue;
+      const size = t.values.length * (t.elem === 'float16' ? 2 : 4);
+      if (size < threshold) continue;
+      const align = size >= 2 ** 20 ? 4096 : 64;
+      if (offset % align !== 0) emit(new Uint8Array(align - (offset % align)));
+      const start = offset;
+      for (const piece of pieces(t)) {
+        emit(storedBytes(t, piece));
+        o.onBytes?.(offset);
+      }
+      if (offset - start !== size)
+        throw new Error(`weight ${t.name}: produced ${offset - start} bytes, expected ${size}`);
+      this.inits[i] = {
+        name: t.name,
+        dims: t.dims,
+        dataType: ELEM[t.elem],
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: o.location },
+          { key: 'offset', value: String(start) },
+          { key: 'length', value: String(size) },
+        ],
+      };
+    }
+    return offset;
+  }
+
+  /** The serialized ModelProto (weights not externalized are stored inline). */
   encode(e: EncodeOptions): Uint8Array {
-    const bytes = this.inits.reduce((n, t) => n + (t.rawData?.length ?? 0), 0);
-    // protobuf messages cannot exceed 2 GiB; bigger models need external data, which this builder does not write.
+    const inits = this.inits.map((t) => ('elem' in t ? inlineTensor(t) : t));
+    const bytes = inits.reduce((n, t) => n + (t.rawData?.length ?? 0), 0);
+    // protobuf messages cannot exceed 2 GiB; bigger models go through externalize() first.
     if (bytes >= 2 ** 31 - 2 ** 20)
-      throw new Error(`initializers hold ${bytes} bytes, over the 2 GiB protobuf limit (external data not supported)`);
+      throw new Error(
+        `initializers hold ${bytes} bytes, over the 2 GiB protobuf limit; write the weights as external data`,
+      );
     const model: onnxProto.onnx.IModelProto = {
       irVersion: e.irVersion ?? 8,
       producerName: e.producer ?? 'acc-lens',
@@ -156,11 +274,48 @@ export class GraphBuilder {
       graph: {
         name: this.graphName,
         node: this.nodes,
-        initializer: this.inits,
+        initializer: inits,
         input: this.inputs,
         output: this.outputs,
       },
     };
     return onnx.ModelProto.encode(model).finish();
   }
+}
+
+function pieces(t: PendingWeight): Iterable<Float32Array> {
+  return t.values instanceof Float32Array ? [t.values] : t.values.chunks();
+}
+
+/** One piece in the stored type; float16 refuses finite values that would overflow to Inf. */
+function storedBytes(t: PendingWeight, piece: Float32Array): Uint8Array {
+  if (t.elem === 'float32') return littleEndianBytes(piece);
+  let count = 0,
+    maxAbs = 0;
+  for (let i = 0; i < piece.length; i++) {
+    const a = Math.abs(piece[i]!);
+    // 65520 and above round to Inf in float16.
+    if (a >= 65520 && a !== Infinity) {
+      count++;
+      maxAbs = Math.max(maxAbs, a);
+    }
+  }
+  if (count > 0) throw new Float16OverflowError(t.name, count, maxAbs);
+  return littleEndianBytes(float32ToFloat16Bits(piece));
+}
+
+function inlineTensor(t: PendingWeight): TensorProto {
+  const parts = [...pieces(t)].map((p) => storedBytes(t, p));
+  const raw = parts.length === 1 ? parts[0]! : concatBytes(parts);
+  return { name: t.name, dims: t.dims, dataType: ELEM[t.elem], rawData: raw };
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

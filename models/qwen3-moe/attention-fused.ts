@@ -1,4 +1,4 @@
-import type { LayerWeights } from '../weights.ts';
+import type { LazyLayerWeights } from '../weights.ts';
 import type { AttentionIo } from './attention-unfused.ts';
 import { headRmsNorm, linear, type GraphContext } from './graph-common.ts';
 
@@ -31,7 +31,7 @@ export function fusedShared(cx: GraphContext, attentionMask: string): FusedShare
  * com.microsoft GroupQueryAttention with RoPE inside (rotate-half, the model's cos/sin tables).
  * q_norm / k_norm run before it, since GQA has no per-head norm. Returns [B, S, H] after o_proj.
  */
-export function attentionFused(cx: GraphContext, l: LayerWeights, io: AttentionIo, sh: FusedShared): string {
+export function attentionFused(cx: GraphContext, l: LazyLayerWeights, io: AttentionIo, sh: FusedShared): string {
   const { g, c } = cx,
     H = c.hidden_size,
     D = c.head_dim,

@@ -1,5 +1,5 @@
-import type { LayerWeights } from '../weights.ts';
-import { headRmsNorm, linear, type GraphContext } from './graph-common.ts';
+import type { LazyLayerWeights } from '../weights.ts';
+import { headRmsNorm, linear, toFloat32, toModelType, type GraphContext } from './graph-common.ts';
 
 /** Graph-level tensors the unfused attention of every layer reads (built once). */
 export interface UnfusedShared {
@@ -87,8 +87,13 @@ export interface AttentionIo {
   probsName?: string; // when set, the Softmax output gets this name (a graph output)
 }
 
-/** Eager-style attention (as a torch export has it): MatMul → scale → mask → Softmax → MatMul → o_proj. Returns [B, S, H]. */
-export function attentionUnfused(cx: GraphContext, l: LayerWeights, io: AttentionIo, sh: UnfusedShared): string {
+/**
+ * Eager-style attention (as a torch export has it): MatMul → scale → mask → Softmax → MatMul → o_proj.
+ * In float16 graphs the scores are cast to float32 before the mask and Softmax and the probabilities
+ * back to float16 for the value MatMul (HF eager: softmax(..., dtype=float32).to(query.dtype)), so
+ * `attn_probs.{L}` are float32 in both. Returns [B, S, H].
+ */
+export function attentionUnfused(cx: GraphContext, l: LazyLayerWeights, io: AttentionIo, sh: UnfusedShared): string {
   const { g, c } = cx,
     H = c.hidden_size,
     D = c.head_dim,
@@ -112,16 +117,18 @@ export function attentionUnfused(cx: GraphContext, l: LayerWeights, io: Attentio
   const kAll = repeatKv(cx, io.presentKey, `${p}/repeat_k`); // [B, Nq, T, D]
   const vAll = repeatKv(cx, io.presentValue, `${p}/repeat_v`);
   const kT = g.op('Transpose', [kAll], { name: `${p}/Transpose_kT`, attrs: { perm: { ints: [0, 1, 3, 2] } } });
-  const scores = g.op('Mul', [g.op('MatMul', [qr, kT], { name: `${p}/MatMul_qk` }), g.float(1 / Math.sqrt(D))], {
-    name: `${p}/Mul_scale`,
-  });
-  const masked = g.op('Add', [scores, sh.mask], { name: `${p}/Add_mask` }); // [B, Nq, S, T]
+  const scores = g.op(
+    'Mul',
+    [g.op('MatMul', [qr, kT], { name: `${p}/MatMul_qk` }), g.float(1 / Math.sqrt(D), cx.dtype)],
+    { name: `${p}/Mul_scale` },
+  );
+  const masked = g.op('Add', [toFloat32(cx, scores, `${p}/Cast_scores`), sh.mask], { name: `${p}/Add_mask` }); // [B, Nq, S, T]
   const [probs] = g.node('Softmax', [masked], {
     name: `${p}/Softmax`,
     attrs: { axis: { i: -1 } },
     ...(io.probsName ? { outputs: [io.probsName] } : {}),
   });
-  const ctx = g.op('MatMul', [probs!, vAll], { name: `${p}/MatMul_pv` }); // [B, Nq, S, D]
+  const ctx = g.op('MatMul', [toModelType(cx, probs!, `${p}/Cast_probs`), vAll], { name: `${p}/MatMul_pv` }); // [B, Nq, S, D]
   const merged = g.op('Reshape', [toHeadsFirst(cx, ctx, `${p}/Transpose_ctx`), g.int64([0, 0, Nq * D])], {
     name: `${p}/Reshape_ctx`,
   });

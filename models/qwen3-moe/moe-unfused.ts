@@ -1,5 +1,7 @@
-import type { LayerWeights } from '../weights.ts';
-import { linear, type GraphContext } from './graph-common.ts';
+import { float16Tensor } from '../../analysis/onnx/tensor-proto.ts';
+import type { LazyLayerWeights } from '../weights.ts';
+import { linear, toFloat32, toModelType, type GraphContext } from './graph-common.ts';
+import { perItem, readAll, transpose } from './weight-values.ts';
 
 export interface MoeIo {
   layer: number;
@@ -9,33 +11,16 @@ export interface MoeIo {
   topKName?: string;
 }
 
-/** Experts' gate (or up) rows stacked side by side: [H, E·I] with column e·I + i = row i of expert e. */
-function stackInputProjections(l: LayerWeights, pick: 'gate' | 'up', H: number, I: number): Float32Array {
-  const E = l.experts.length,
-    out = new Float32Array(H * E * I);
-  l.experts.forEach((ex, e) => {
-    const w = ex[pick]; // [I, H]
-    for (let i = 0; i < I; i++) for (let h = 0; h < H; h++) out[h * E * I + e * I + i] = w[i * H + h]!;
-  });
-  return out;
-}
-
-/** Experts' down projections stacked: [E·I, H] with row e·I + i = column i of expert e's down [H, I]. */
-function stackDown(l: LayerWeights, H: number, I: number): Float32Array {
-  const E = l.experts.length,
-    out = new Float32Array(E * I * H);
-  l.experts.forEach((ex, e) => {
-    for (let i = 0; i < I; i++) for (let h = 0; h < H; h++) out[(e * I + i) * H + h] = ex.down[h * I + i]!;
-  });
-  return out;
-}
-
 /**
  * Router MatMul → Softmax → TopK (→ renormalise) as a torch export has it, then all experts computed
- * densely and mixed by a scattered [N, E] gate matrix: Σ_e w_e·down_e(silu(gate_e·x) ⊙ up_e·x) in one
- * [N, E·I]·[E·I, H] MatMul (zero weights for unselected experts). Fine on CPU for small E.
+ * densely and mixed by a scattered [N, E] gate matrix: Σ_e w_e·down_e(silu(gate_e·x) ⊙ up_e·x), with
+ * zero weights for unselected experts. The experts' gate and up projections are one [E·I, H] Gemm
+ * weight each (the experts' [I, H] matrices stacked as stored, transB) and down one [E·I, H] MatMul
+ * weight (each expert's down transposed), so every weight is written one expert at a time. Dense
+ * costs E/k times the sparse FLOPs: fine on CPU for small E. In float16 graphs the router softmax,
+ * top-k and renormalisation run in float32 (HF: softmax(router_logits, dtype=float)).
  */
-export function moeUnfused(cx: GraphContext, l: LayerWeights, io: MoeIo): string {
+export function moeUnfused(cx: GraphContext, l: LazyLayerWeights, io: MoeIo): string {
   const { g, c } = cx,
     H = c.hidden_size,
     E = c.num_experts,
@@ -44,7 +29,7 @@ export function moeUnfused(cx: GraphContext, l: LayerWeights, io: MoeIo): string
   const p = `/model/layers.${io.layer}/mlp`;
   const rows = g.op('Reshape', [io.x, g.int64([-1, H])], { name: `${p}/Reshape_rows` }); // [N, H]
   const logits = linear(cx, rows, `${p}/gate`, l.router, E, H); // [N, E]
-  const [probs] = g.node('Softmax', [logits], {
+  const [probs] = g.node('Softmax', [toFloat32(cx, logits, `${p}/Cast_logits`)], {
     name: `${p}/Softmax`,
     attrs: { axis: { i: -1 } },
     ...(io.routerProbsName ? { outputs: [io.routerProbsName] } : {}),
@@ -65,23 +50,24 @@ export function moeUnfused(cx: GraphContext, l: LayerWeights, io: MoeIo): string
         { name: `${p}/Div_renorm` },
       )
     : topW!;
+  const zero = cx.dtype === 'float16' ? float16Tensor('value', [1], [0]) : undefined;
   const zeros = g.op('ConstantOfShape', [g.op('Shape', [probs!], { name: `${p}/Shape_probs` })], {
     name: `${p}/ConstantOfShape`,
-  }); // [N, E] float 0
-  const dense = g.op('ScatterElements', [zeros, topIdx!, weights], {
+    ...(zero ? { attrs: { value: { t: zero } } } : {}),
+  }); // [N, E] of the model's float type
+  const dense = g.op('ScatterElements', [zeros, topIdx!, toModelType(cx, weights, `${p}/Cast_weights`)], {
     name: `${p}/ScatterElements`,
     attrs: { axis: { i: 1 } },
   }); // [N, E]
-  const gate = g.op(
-    'MatMul',
-    [rows, g.weight(`${p}/experts.gate_proj.weight`, [H, E * I], stackInputProjections(l, 'gate', H, I))],
-    { name: `${p}/experts/MatMul_gate` },
-  );
-  const up = g.op(
-    'MatMul',
-    [rows, g.weight(`${p}/experts.up_proj.weight`, [H, E * I], stackInputProjections(l, 'up', H, I))],
-    { name: `${p}/experts/MatMul_up` },
-  );
+  const stacked = (pick: 'gate' | 'up') =>
+    g.weight(
+      `${p}/experts.${pick}_proj.weight`,
+      [E * I, H],
+      perItem(E, I * H, (e) => readAll(l.experts[e]![pick])),
+      cx.dtype,
+    );
+  const gate = g.op('Gemm', [rows, stacked('gate')], { name: `${p}/experts/Gemm_gate`, attrs: { transB: { i: 1 } } });
+  const up = g.op('Gemm', [rows, stacked('up')], { name: `${p}/experts/Gemm_up`, attrs: { transB: { i: 1 } } });
   const act = g.op('Mul', [gate, g.op('Sigmoid', [gate], { name: `${p}/experts/Sigmoid` })], {
     name: `${p}/experts/Mul_silu`,
   });
@@ -92,7 +78,8 @@ export function moeUnfused(cx: GraphContext, l: LayerWeights, io: MoeIo): string
     name: `${p}/experts/Mul_weights`,
   });
   const flat = g.op('Reshape', [gated, g.int64([-1, E * I])], { name: `${p}/experts/Reshape_flat` }); // [N, E·I]
-  const y = g.op('MatMul', [flat, g.weight(`${p}/experts.down_proj.weight`, [E * I, H], stackDown(l, H, I))], {
+  const down = perItem(E, I * H, (e) => transpose(readAll(l.experts[e]!.down), H, I));
+  const y = g.op('MatMul', [flat, g.weight(`${p}/experts.down_proj.weight`, [E * I, H], down, cx.dtype)], {
     name: `${p}/experts/MatMul_down`,
   }); // [N, H]
   return g.op('Reshape', [y, g.op('Shape', [io.x], { name: `${p}/Shape_x` })], { name: `${p}/Reshape_out` });
