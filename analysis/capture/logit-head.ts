@@ -1,7 +1,7 @@
 import { AccLensError } from '../errors.ts';
 import { indexGraph, int } from '../onnx/discover/graph.ts';
-import { onnx, type ModelProto } from '../onnx/read-model.ts';
-import { GraphEdit } from './graph-ops.ts';
+import { GraphEdit } from '../onnx/edit/index.ts';
+import type { ModelProto } from '../onnx/read-model.ts';
 
 export const LOGIT_POSITIONS = 'acc_lens.in.logit_positions'; // int64 [n ≥ 1]: chunk rows whose next-token logits are needed
 export const TARGET_IDS = 'acc_lens.in.target_ids'; // int64 [n, 1]: the gold next token of each of those rows
@@ -52,14 +52,12 @@ export function narrowLogitHead(model: ModelProto, logprobs: boolean): boolean {
   const flat = e.op('Reshape', [node.input![0]!, e.int64([-1, hidden])], 'acc_lens.capture.head_rows_all');
   const picked = e.op('Gather', [flat, LOGIT_POSITIONS], 'acc_lens.capture.head_rows', { axis: 0 }); // [n, hidden]
   const rows = 'acc_lens.capture.logit_rows'; // [n, vocab]
-  const copy = onnx.NodeProto.fromObject(onnx.NodeProto.toObject(onnx.NodeProto.create(node)));
-  copy.name = `${node.name || 'lm_head'}/acc_lens_rows`;
-  copy.input = [picked, ...(node.input ?? []).slice(1)];
-  copy.output = [rows];
-  e.nodes.push(copy);
+  e.copy(node, `${node.name || 'lm_head'}/acc_lens_rows`, {
+    input: [picked, ...(node.input ?? []).slice(1)],
+    output: [rows],
+  });
   // The old path to `logits` loses its only consumer and is removed by removeDeadNodes.
-  const old = g.nodes[g.producer.get('logits')!]!;
-  old.output = (old.output ?? []).map((o) => (o === 'logits' ? 'acc_lens.capture.dead_logits' : o));
+  e.renameOutput(g.nodes[g.producer.get('logits')!]!, 'logits', 'acc_lens.capture.dead_logits');
   e.op('Reshape', [rows, e.int64([1, -1, vocab])], 'logits');
   if (logprobs) {
     e.input(TARGET_IDS, 'int64', ['logit_rows', 1]);

@@ -1,9 +1,9 @@
 import type { Instrumentation } from '../onnx/instrument/index.ts';
 import { captureName } from '../onnx/instrument/index.ts';
+import { GraphEdit } from '../onnx/edit/index.ts';
 import type { ModelProto } from '../onnx/read-model.ts';
 import { N_DISTANCE_BINS } from '../schema/distance-bins.ts';
 import type { QuerySet } from '../schema/query-sets.ts';
-import { GraphEdit } from './graph-ops.ts';
 import type { CapturePlan } from './plan.ts';
 
 /** Per-chunk inputs of the reduction graph (S = chunk rows, T = P + S keys, G = segments + 1, Q = distance query sets, R = selected rows). */
@@ -114,7 +114,7 @@ export function appendReductions(model: ModelProto, inst: Instrumentation, plan:
       }); // [1, H, R, T]
       if (plan.rows.full) e.output(rows);
       else {
-        e.op2('TopK', [rows, IN.rowK], [OUT.rowWeights(L), OUT.rowKeys(L)], { axis: -1, largest: 1, sorted: 1 });
+        e.ops('TopK', [rows, IN.rowK], [OUT.rowWeights(L), OUT.rowKeys(L)], { axis: -1, largest: 1, sorted: 1 });
         e.output(OUT.rowWeights(L));
         e.output(OUT.rowKeys(L));
       }

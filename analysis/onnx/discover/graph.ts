@@ -65,10 +65,6 @@ export function attrInt(node: NodeProto, name: string, fallback: number): number
   const a = attr(node, name);
   return a === undefined ? fallback : int(a.i);
 }
-export function attrFloat(node: NodeProto, name: string, fallback: number): number {
-  const a = attr(node, name);
-  return a === undefined ? fallback : (a.f ?? fallback);
-}
 
 /** Shape of a tensor from initializers or value_info (graph inputs/outputs included); null if unknown. */
 export function shapeOf(g: GraphIndex, tensor: string): Dim[] | null {

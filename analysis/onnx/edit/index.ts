@@ -1,0 +1,5 @@
+/** The one ONNX graph editor (docs/instrumentation.md#graph-edits): instrumentation, capture reductions and the LM head use it. */
+export { GraphEdit, type IntAttrs } from './graph-edit.ts';
+export { constantTensor, dataTypeOf, elemTypeOf, isFloatType, type ElemType, type FloatType } from './dtype.ts';
+export { AXES_AS_INPUT_SINCE, axesAsInput, defaultOpset } from './opset.ts';
+export { removeDeadNodes } from './prune.ts';
