@@ -3,14 +3,15 @@ import { join, resolve } from 'node:path';
 import { TOOL_VERSION } from '../version.ts';
 import { defaultTokenizerDir } from '../tokenize/load.ts';
 import { modelFileName, referencePairFiles, type PairModel } from '../../models/reference/pair-files.ts';
-import type { GraphForm } from '../../models/qwen3-moe/build-graph.ts';
+import type { FloatType, GraphForm } from '../../models/qwen3-moe/build-graph.ts';
 import { ensureDir, writeFileAtomic } from './atomic-write.ts';
 
 // This io module imports models/ (against STYLE's import direction) because writing the pair is
 // file I/O over the builder's in-memory files; the builder itself stays free of the filesystem.
 
-/** Where `acc-lens models build` writes the pair unless told otherwise. */
+/** Where `acc-lens models build` writes the pair unless told otherwise (`--dtype fp16`: its own folder). */
 export const DEFAULT_PAIR_DIR = resolve('models', 'reference-pair');
+export const DEFAULT_FP16_PAIR_DIR = resolve('models', 'reference-pair-fp16');
 
 export interface PairBuildResult {
   dir: string;
@@ -40,7 +41,7 @@ export function pairIsBuilt(dir: string): boolean {
  */
 export async function buildPairFiles(
   dir = DEFAULT_PAIR_DIR,
-  options: { reuse?: boolean; onFile?: (name: string) => void } = {},
+  options: { reuse?: boolean; onFile?: (name: string) => void; dtype?: FloatType } = {},
 ): Promise<PairBuildResult> {
   const start = performance.now();
   if (options.reuse && pairIsBuilt(dir)) {
@@ -53,7 +54,7 @@ export async function buildPairFiles(
   };
   await ensureDir(dir);
   const written: { name: string; bytes: number }[] = [];
-  for (const file of referencePairFiles(tokenizer)) {
+  for (const file of referencePairFiles(tokenizer, { dtype: options.dtype ?? 'float32' })) {
     await writeFileAtomic(join(dir, file.name), file.bytes);
     written.push({ name: file.name, bytes: file.bytes.length });
     options.onFile?.(file.name);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildQwen3MoeGraph, type GraphForm } from '../qwen3-moe/build-graph.ts';
+import { buildQwen3MoeGraph, type FloatType, type GraphForm } from '../qwen3-moe/build-graph.ts';
 import { TOOL_VERSION } from '../../analysis/version.ts';
 import { buildReferencePair, REFERENCE_SEED } from './build-pair.ts';
 import type { TokenizerVocab } from './family-tokens.ts';
@@ -21,8 +21,13 @@ export interface PairFile {
 /**
  * Every file of the reference pair, one at a time and deterministic (no timestamps): four ONNX
  * graphs, config.json, the tokenizer, ground-truth.json, and last build-info.json (sha256 of the others).
+ * With `dtype: 'float16'` the graphs are float16 (weights, activations, KV cache, logits) from the same weights.
  */
-export function* referencePairFiles(tokenizer: { json: string; config: string }): Generator<PairFile> {
+export function* referencePairFiles(
+  tokenizer: { json: string; config: string },
+  options: { dtype?: FloatType } = {},
+): Generator<PairFile> {
+  const dtype = options.dtype ?? 'float32';
   const pair = buildReferencePair(JSON.parse(tokenizer.json) as TokenizerVocab);
   const text = (s: string) => new TextEncoder().encode(s);
   const json = (v: unknown) => text(`${JSON.stringify(v, null, 2)}\n`);
@@ -32,16 +37,20 @@ export function* referencePairFiles(tokenizer: { json: string; config: string })
     return { name, bytes };
   };
   for (const model of PAIR_MODELS) {
-    for (const form of PAIR_FORMS) yield file(modelFileName(model, form), buildQwen3MoeGraph(pair[model], { form }));
+    for (const form of PAIR_FORMS)
+      yield file(modelFileName(model, form), buildQwen3MoeGraph(pair[model], { form, dtype }));
   }
-  yield file(
-    'config.json',
-    json({ architectures: ['Qwen3MoeForCausalLM'], ...REFERENCE_CONFIG, torch_dtype: 'float32' }),
-  );
+  yield file('config.json', json({ architectures: ['Qwen3MoeForCausalLM'], ...REFERENCE_CONFIG, torch_dtype: dtype }));
   yield file('tokenizer.json', text(tokenizer.json));
   yield file('tokenizer_config.json', text(tokenizer.config));
   yield file('ground-truth.json', json(groundTruth(pair)));
-  yield { name: 'build-info.json', bytes: json({ tool_version: TOOL_VERSION, seed: REFERENCE_SEED, files: hashes }) };
+  const info = {
+    tool_version: TOOL_VERSION,
+    seed: REFERENCE_SEED,
+    ...(dtype === 'float32' ? {} : { dtype }),
+    files: hashes,
+  };
+  yield { name: 'build-info.json', bytes: json(info) };
 }
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
