@@ -50,7 +50,8 @@ export const ERROR_CODES = {
   },
   E_JSONL_INVALID: {
     exit: 9,
-    cause: 'A JSONL line is not valid JSON or fails the schema.',
+    cause:
+      'A JSON or JSONL input is not valid JSON (file:line:column named) or a field fails the schema (field named).',
     fix: 'Fix the named line and field, or pass --skip-bad to continue without it.',
   },
   E_FORMAT_UNKNOWN: {
