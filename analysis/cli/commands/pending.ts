@@ -24,9 +24,3 @@ export const figuresCommand = pendingCommand(
   'Usage: acc-lens figures runs/NAME --out DIR [--format svg,png,pdf]',
   'the figures issue',
 );
-export const viewCommand = pendingCommand(
-  'view',
-  'Serve the Svelte/D3 viewer for a run on 127.0.0.1.',
-  'Usage: acc-lens view runs/NAME [--port N] [--no-open]',
-  'the viewer issue',
-);
