@@ -13,6 +13,7 @@ import { formatReport } from '../../metrics/run/report.ts';
 import { isTerminal, parseFlags, type Command } from '../command.ts';
 import { DEMO_SIZES, demoProbes } from '../demo/demo-probes.ts';
 import { runSource, writeMetrics } from './metrics.ts';
+import { serveRun } from './view.ts';
 
 const HELP = `Usage: acc-lens demo [--quick] [--no-serve] [--out DIR] [--ep auto|cpu|cuda]
 
@@ -24,25 +25,23 @@ Runs the whole acc-lens pipeline on the embedded reference model pair — no dow
   4. metrics  computes the comparisons with bootstrap confidence intervals and prints the report
   5. check    compares what the metrics found with ground-truth.json — the mechanisms planted in
               the tuned model — and exits 1 if anything was missed
+  6. view     serves the viewer for the run on http://127.0.0.1:7450/ and opens it, until Ctrl-C
 
 Options:
   --quick       4 probes per family at ~1k tokens (under a minute); default 6 per family at ~4k
-  --no-serve    stop after writing the run (the viewer is not built yet, so nothing is served anyway)
+  --no-serve    stop after the check instead of serving the viewer (\`acc-lens view RUN\` serves it later)
   --out DIR     run folder (default runs/demo, or runs/demo-quick with --quick)
   --ep EP       execution provider: auto (CUDA when available, else CPU), cpu, cuda
 
 Rerunning resumes: the pair is reused, probes are the same bytes, finished captures are kept.
-Afterwards: acc-lens metrics RUN --json, acc-lens export RUN --parquet.`;
+Afterwards: acc-lens view RUN, acc-lens metrics RUN --json, acc-lens export RUN --parquet.`;
 
-const NOT_BUILT = [
-  'figures  (acc-lens figures RUN --out DIR): not built yet',
-  'viewer   (acc-lens view RUN): not built yet — nothing to serve',
-];
+const NOT_BUILT = ['figures  (acc-lens figures RUN --out DIR): not built yet'];
 
 export const demoCommand: Command = {
   name: 'demo',
   summary:
-    'Build the reference pair, generate probes, capture, compute metrics and check them against the planted ground truth.',
+    'Build the reference pair, generate probes, capture, compute metrics, check them against the planted ground truth, and serve the viewer.',
   help: HELP,
   async run(argv) {
     const { values, positionals } = parseFlags('demo', argv, {
@@ -143,8 +142,9 @@ export const demoCommand: Command = {
     say('Not there yet:');
     for (const line of NOT_BUILT) say(`      ${line}`);
     say(
-      `Done in ${((performance.now() - started) / 1000).toFixed(0)} s. Explore: acc-lens metrics ${out} --json | acc-lens export ${out} --parquet`,
+      `Done in ${((performance.now() - started) / 1000).toFixed(0)} s. Explore: acc-lens view ${out} | acc-lens metrics ${out} --json | acc-lens export ${out} --parquet`,
     );
+    if (!values['no-serve']) await serveRun({ runDir: out, open: true, say });
     return missed === 0 ? 0 : 1;
   },
 };
