@@ -1,14 +1,37 @@
 import * as Plot from '@observablehq/plot';
 import { FONT_FAMILY, INK, MUTED } from './theme.ts';
-import type { ChartSpec, ColorScale, Legend, RenderEnv } from './types.ts';
+import type { ChartSpec, ColorScale, Legend, Raster, RenderEnv } from './types.ts';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** Layout of a composed chart: title band, plot, legend band (all heights in user units). */
+/** Splits text into lines that fit `width` at font size `fs` (DejaVu Sans ≈ 0.6 em per character). */
+export function wrapText(content: string, width: number, fs: number): string[] {
+  const perLine = Math.max(12, Math.floor(width / (fs * 0.6)));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of content.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > perLine) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+const subtitleLines = (spec: ChartSpec): string[] =>
+  spec.subtitle === undefined ? [] : wrapText(spec.subtitle, spec.size.width, spec.size.fontSize * 0.95);
+
 export function chartLayout(spec: ChartSpec): { titleH: number; legendH: number; plotH: number } {
   const fs = spec.size.fontSize;
-  const titleH = fs * 1.9 + (spec.subtitle === undefined ? 0 : fs * 1.4);
-  const legendH = spec.legend === undefined ? 0 : spec.legend.kind === 'ramp' ? fs * 4.6 : fs * 1.9;
+  const titleH = fs * 1.9 + subtitleLines(spec).length * fs * 1.25;
+  const legendH =
+    spec.legend === undefined
+      ? 0
+      : spec.legend.kind === 'ramp'
+        ? fs * 4.6
+        : fs * 0.6 + fs * 1.5 * swatchPlaces(spec.legend.items, spec.size.width, fs).lines;
   return { titleH, legendH, plotH: Math.max(40, spec.size.height - titleH - legendH) };
 }
 
@@ -86,11 +109,30 @@ function rampLegend(doc: Document, scale: ColorScale, width: number, fs: number)
   return g;
 }
 
-function swatchLegend(doc: Document, items: Extract<Legend, { kind: 'swatches' }>['items'], fs: number): Element {
-  const g = doc.createElementNS(SVG_NS, 'g');
+type Swatch = Extract<Legend, { kind: 'swatches' }>['items'][number];
+
+/** Where each swatch goes, wrapping onto new lines at the chart width (DejaVu Sans ≈ 0.62 em per character). */
+function swatchPlaces(items: readonly Swatch[], width: number, fs: number): { at: [number, number][]; lines: number } {
+  const at: [number, number][] = [];
   let x = fs * 0.5;
-  const y = fs * 0.9;
+  let line = 0;
   for (const item of items) {
+    const w = fs * 2.6 + item.label.length * fs * 0.62;
+    if (x > fs * 0.5 && x + w > width) {
+      x = fs * 0.5;
+      line += 1;
+    }
+    at.push([x, fs * 0.9 + line * fs * 1.5]);
+    x += w + fs * 0.6;
+  }
+  return { at, lines: items.length === 0 ? 0 : line + 1 };
+}
+
+function swatchLegend(doc: Document, items: readonly Swatch[], width: number, fs: number): Element {
+  const g = doc.createElementNS(SVG_NS, 'g');
+  const { at } = swatchPlaces(items, width, fs);
+  items.forEach((item, i) => {
+    const [x, y] = at[i]!;
     if (item.shape === 'rect') {
       const r = doc.createElementNS(SVG_NS, 'rect');
       for (const [k, v] of Object.entries({ x, y: y - fs * 0.45, width: fs * 1.4, height: fs * 0.9, fill: item.color }))
@@ -111,10 +153,23 @@ function swatchLegend(doc: Document, items: Extract<Legend, { kind: 'swatches' }
       g.appendChild(l);
     }
     g.appendChild(text(doc, x + fs * 2, y + fs * 0.33, item.label, { 'font-size': fs, fill: INK }));
-    // DejaVu Sans averages ~0.6 em per character; generous spacing keeps labels apart.
-    x += fs * 3.2 + item.label.length * fs * 0.62;
-  }
+  });
   return g;
+}
+
+/**
+ * Repeats every raster row `k` times, so a few tall rows stay crisp where a viewer or PDF reader
+ * smooths images despite `image-rendering`.
+ */
+export function upscaleRows(raster: Raster, k: number): Raster {
+  if (k <= 1) return raster;
+  const rowBytes = raster.columns * 4;
+  const rgba = new Uint8ClampedArray(raster.rgba.length * k);
+  for (let r = 0; r < raster.rows; r++) {
+    const row = raster.rgba.subarray(r * rowBytes, (r + 1) * rowBytes);
+    for (let j = 0; j < k; j++) rgba.set(row, (r * k + j) * rowBytes);
+  }
+  return { columns: raster.columns, rows: raster.rows * k, rgba };
 }
 
 /**
@@ -140,8 +195,9 @@ export function renderChart(spec: ChartSpec, env: RenderEnv): SVGSVGElement {
   for (const [k, v] of Object.entries({ width, height, fill: 'white' })) bg.setAttribute(k, String(v));
   root.appendChild(bg);
   root.appendChild(text(doc, 0, fs * 1.15, spec.title, { 'font-size': fs * 1.15, 'font-weight': 'bold', fill: INK }));
-  if (spec.subtitle !== undefined)
-    root.appendChild(text(doc, 0, fs * 2.55, spec.subtitle, { 'font-size': fs * 0.95, fill: MUTED }));
+  subtitleLines(spec).forEach((line, i) =>
+    root.appendChild(text(doc, 0, fs * 2.5 + i * fs * 1.25, line, { 'font-size': fs * 0.95, fill: MUTED })),
+  );
   const marks = [...spec.plot.marks];
   if (spec.raster !== undefined) {
     const frame = frameOf(spec, plotH);
@@ -150,9 +206,9 @@ export function renderChart(spec: ChartSpec, env: RenderEnv): SVGSVGElement {
         frameAnchor: 'middle',
         width: frame.width,
         height: frame.height,
-        src: env.rasterUrl(spec.raster),
+        src: env.rasterUrl(upscaleRows(spec.raster, Math.ceil((2 * frame.height) / spec.raster.rows))),
         preserveAspectRatio: 'none',
-        imageRendering: 'pixelated',
+        imageRendering: env.imageRendering,
       }),
     );
   }
@@ -170,7 +226,7 @@ export function renderChart(spec: ChartSpec, env: RenderEnv): SVGSVGElement {
     const legend =
       spec.legend.kind === 'ramp'
         ? rampLegend(doc, spec.legend.scale, width, fs)
-        : swatchLegend(doc, spec.legend.items, fs);
+        : swatchLegend(doc, spec.legend.items, width, fs);
     legend.setAttribute('transform', `translate(0,${titleH + plotH})`);
     root.appendChild(legend);
   }

@@ -21,6 +21,7 @@ export const SEGMENT_COLORS: Record<string, string> = {
   distractor: '#999999',
   tool_response: '#56B4E9',
   system: '#F0E442',
+  instruction: '#F0E442',
   filler: '#E8E8E8',
 };
 export const OTHER_SEGMENT_COLOR = '#CFCFCF';

@@ -52,6 +52,8 @@ export interface ChartSpec {
 export interface RenderEnv {
   document: Document;
   rasterUrl(raster: Raster): string;
+  /** How the raster is scaled: browsers know `pixelated`, resvg `optimizeSpeed`; both mean nearest-neighbour. */
+  imageRendering: 'pixelated' | 'optimizeSpeed';
 }
 
 /** What clicking a mark selects; the page merges it into its selection (and the URL). */

@@ -1,0 +1,220 @@
+import { ATTENTION_ROWS } from '../../../analysis/schema/attention-rows.ts';
+import { ATTENTION_SEGMENTS } from '../../../analysis/schema/attention-segments.ts';
+import { META } from '../../../analysis/schema/metadata.ts';
+import { ROUTING } from '../../../analysis/schema/routing.ts';
+import { TOKENS } from '../../../analysis/schema/tokens.ts';
+import type { UnitEntry } from '../../../analysis/schema/manifest.ts';
+import { openBatched, readLayer, type BatchedFile } from './arrow-read.ts';
+import { numbers, strings } from './columns.ts';
+import { RunDataError, type RunFiles } from './run-files.ts';
+
+/** Opened batched files, by path: a probe's parts are opened once and read layer by layer. */
+export class BatchedCache {
+  private readonly open = new Map<string, Promise<BatchedFile | null>>();
+  constructor(readonly files: RunFiles) {}
+  get(path: string): Promise<BatchedFile | null> {
+    let f = this.open.get(path);
+    if (f === undefined) {
+      f = openBatched(this.files, path);
+      this.open.set(path, f);
+      f.catch(() => this.open.delete(path));
+    }
+    return f;
+  }
+}
+
+export interface ProbeTokens {
+  ids: Int32Array;
+  /** Token text; null for pre-tokenized probes. */
+  text: (string | null)[];
+}
+
+/** One probe's tokens from `tokens.arrow` (one record batch); null when the run predates that table. */
+export async function loadProbeTokens(cache: BatchedCache, probeId: string): Promise<ProbeTokens | null> {
+  const file = await cache.get('tokens.arrow');
+  if (file === null) return null;
+  const index = file.batchKeys<string>(META.batchProbes).indexOf(probeId);
+  if (index < 0) return null;
+  const cols = await file.readBatch(index, TOKENS);
+  return { ids: Int32Array.from(numbers(cols, 'token_id')), text: [...strings(cols, 'text')] };
+}
+
+const partPath = (unit: UnitEntry, table: string): string => {
+  const file = `${unit.dir}/${table}.arrow`;
+  if (!unit.files.includes(file))
+    throw new RunDataError(
+      file,
+      `is not part of unit ${unit.model}/${unit.probe_id} (its capture plan did not keep ${table})`,
+      'Recapture with a plan that keeps it (docs/capture.md).',
+    );
+  return file;
+};
+
+/** Kept attention rows of one layer (all heads and query sets) of one unit. */
+export interface AttentionLayer {
+  head: Int16Array;
+  querySet: readonly (string | null)[];
+  queryPos: Int32Array;
+  keyPos: Int32Array;
+  weight: Float32Array;
+  rowMassKept: Float32Array;
+}
+
+export async function loadAttentionLayer(
+  cache: BatchedCache,
+  unit: UnitEntry,
+  layer: number,
+): Promise<AttentionLayer | null> {
+  const path = partPath(unit, 'attention_rows');
+  const file = await cache.get(path);
+  if (file === null)
+    throw new RunDataError(path, 'is missing', 'Run `acc-lens capture` again on the run; the unit will be redone.');
+  const cols = await readLayer(file, layer, ATTENTION_ROWS);
+  if (cols === null) return null;
+  return {
+    head: Int16Array.from(numbers(cols, 'head')),
+    querySet: strings(cols, 'query_set'),
+    queryPos: Int32Array.from(numbers(cols, 'query_pos')),
+    keyPos: Int32Array.from(numbers(cols, 'key_pos')),
+    weight: Float32Array.from(numbers(cols, 'weight')),
+    rowMassKept: Float32Array.from(numbers(cols, 'row_mass_kept')),
+  };
+}
+
+/** The query rows a strip shows: one head, one query set, one query position or the mean of the set's rows. */
+export interface RowChoice {
+  head: number;
+  querySet: string;
+  /** null = mean over every kept row of the set (each row weighs 1 / rows). */
+  queryPos: number | null;
+}
+
+export interface SelectedRows {
+  keys: Int32Array;
+  weights: Float32Array;
+  /** Query positions of the set (sorted), so the page can offer them. */
+  queryPositions: number[];
+  rows: number;
+  /** Mean kept mass of the chosen rows (1 − what top-k dropped). */
+  keptMass: number;
+}
+
+/** Picks the chosen rows out of a layer's kept rows. */
+export function selectRows(a: AttentionLayer, choice: RowChoice): SelectedRows {
+  const positions = new Set<number>();
+  const idx: number[] = [];
+  for (let i = 0; i < a.head.length; i++) {
+    if (a.head[i] !== choice.head || a.querySet[i] !== choice.querySet) continue;
+    positions.add(a.queryPos[i]!);
+    if (choice.queryPos === null || a.queryPos[i] === choice.queryPos) idx.push(i);
+  }
+  const chosen = new Set(idx.map((i) => a.queryPos[i]!));
+  const rows = chosen.size;
+  const scale = rows === 0 ? 0 : 1 / rows;
+  let kept = 0;
+  const seen = new Set<number>();
+  for (const i of idx)
+    if (!seen.has(a.queryPos[i]!)) {
+      seen.add(a.queryPos[i]!);
+      kept += a.rowMassKept[i]!;
+    }
+  return {
+    keys: Int32Array.from(idx, (i) => a.keyPos[i]!),
+    weights: Float32Array.from(idx, (i) => a.weight[i]! * scale),
+    queryPositions: [...positions].sort((x, y) => x - y),
+    rows,
+    keptMass: rows === 0 ? 0 : kept / rows,
+  };
+}
+
+/** Top-k routing of every MoE layer and token of one unit, as dense grids. */
+export interface RoutingGrid {
+  layers: number[];
+  positions: number;
+  k: number;
+  /** [layer index × position × rank] expert ids (−1 where a token has no routing). */
+  experts: Int16Array;
+  /** [layer index × position] rank-0 expert and its gate. */
+  top1: Int16Array;
+  gate1: Float32Array;
+  maxExpert: number;
+}
+
+/** Reads a unit's `routing` part layer by layer (each layer one Range read); `onLayer` reports progress. */
+export async function loadRoutingGrid(
+  cache: BatchedCache,
+  unit: UnitEntry,
+  positions: number,
+  onLayer?: (done: number, total: number) => void,
+): Promise<RoutingGrid | null> {
+  const path = partPath(unit, 'routing');
+  const file = await cache.get(path);
+  if (file === null)
+    throw new RunDataError(path, 'is missing', 'Run `acc-lens capture` again on the run; the unit will be redone.');
+  const layers = file.batchKeys<number>(META.batchLayers);
+  if (layers.length === 0) return null;
+  const first = await file.readBatch(0, ROUTING);
+  let k = 0;
+  for (const r of numbers(first, 'rank') as ArrayLike<number> & Iterable<number>) k = Math.max(k, r + 1);
+  const experts = new Int16Array(layers.length * positions * k).fill(-1);
+  const top1 = new Int16Array(layers.length * positions).fill(-1);
+  const gate1 = new Float32Array(layers.length * positions);
+  let maxExpert = 0;
+  for (let li = 0; li < layers.length; li++) {
+    const cols = li === 0 ? first : await file.readBatch(li, ROUTING);
+    const pos = numbers(cols, 'position');
+    const rank = numbers(cols, 'rank');
+    const expert = numbers(cols, 'expert');
+    const gate = numbers(cols, 'gate');
+    for (let i = 0; i < pos.length; i++) {
+      const p = pos[i]!;
+      if (p >= positions || rank[i]! >= k) continue;
+      const e = expert[i]!;
+      experts[(li * positions + p) * k + rank[i]!] = e;
+      if (e > maxExpert) maxExpert = e;
+      if (rank[i] === 0) {
+        top1[li * positions + p] = e;
+        gate1[li * positions + p] = gate[i]!;
+      }
+    }
+    onLayer?.(li + 1, layers.length);
+  }
+  return { layers, positions, k, experts, top1, gate1, maxExpert };
+}
+
+/** Segment-to-segment attention mass of one layer and head (query segment × key segment). */
+export interface SegmentMass {
+  querySegment: Int32Array;
+  keySegment: Int32Array;
+  mass: Float32Array;
+  nQueries: Int32Array;
+}
+
+export async function loadSegmentMass(
+  cache: BatchedCache,
+  unit: UnitEntry,
+  layer: number,
+  head: number,
+): Promise<SegmentMass | null> {
+  const path = partPath(unit, 'attention_segments');
+  const file = await cache.get(path);
+  if (file === null)
+    throw new RunDataError(path, 'is missing', 'Run `acc-lens capture` again on the run; the unit will be redone.');
+  const cols = await readLayer(file, layer, ATTENTION_SEGMENTS);
+  if (cols === null) return null;
+  const h = numbers(cols, 'head');
+  const idx: number[] = [];
+  for (let i = 0; i < h.length; i++) if (h[i] === head) idx.push(i);
+  const pick = <T extends Int32Array | Float32Array>(name: string, make: (n: number) => T): T => {
+    const src = numbers(cols, name);
+    const out = make(idx.length);
+    idx.forEach((i, j) => (out[j] = src[i]!));
+    return out;
+  };
+  return {
+    querySegment: pick('query_segment', (n) => new Int32Array(n)),
+    keySegment: pick('key_segment', (n) => new Int32Array(n)),
+    mass: pick('mass', (n) => new Float32Array(n)),
+    nQueries: pick('n_queries', (n) => new Int32Array(n)),
+  };
+}
