@@ -32,3 +32,10 @@ export const METRIC_LABELS: Record<string, string> = {
   entropy_bits: 'binned entropy (bits)',
 };
 export const metricLabel = (m: string): string => METRIC_LABELS[m] ?? m;
+
+/** Index-axis ticks every k-th index, k a round step (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100…) giving ≤ `max` ticks. */
+export function niceEvery(n: number, max: number): (d: number) => string {
+  const steps = [1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 250, 500, 1000];
+  const k = steps.find((s) => Math.ceil(n / s) <= Math.max(1, max)) ?? Math.ceil(n / Math.max(1, max));
+  return (d: number) => (d % k === 0 ? String(d) : '');
+}
