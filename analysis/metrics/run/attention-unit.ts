@@ -1,23 +1,21 @@
+import { AccLensError } from '../../errors.ts';
+import { OUTSIDE_SEGMENTS } from '../../schema/attention-segments.ts';
+import { N_DISTANCE_BINS } from '../../schema/distance-bins.ts';
+import type { QuerySet } from '../../schema/query-sets.ts';
 import { LOCAL_WINDOW_BINS, distanceEntropyBits, localMass } from '../distance-profile.ts';
 import { evidenceLift, mergeSpans, uniformSpanMass, type Span } from '../evidence-lift.ts';
 import { segmentSetMass } from '../segment-mass.ts';
 import { sinkMass } from '../sink-mass.ts';
+import {
+  ATTENTION_METRICS,
+  asQuerySet,
+  cellKey,
+  metricIndex,
+  type AttentionMetric,
+  type CellId,
+} from './attention-cells.ts';
 
-/** Query sets in the run store's order (analysis/schema/query-sets.ts). */
-export const QUERY_SET_NAMES = ['answer', 'last', 'question', 'all'] as const;
-/** Per-head attention metrics, in column order of a cell's values. */
-export const ATTENTION_METRICS = [
-  'evidence_mass',
-  'evidence_lift',
-  'distractor_mass',
-  'distractor_lift',
-  'sink_mass',
-  'local_mass',
-  'entropy_bits',
-] as const;
-export type AttentionMetric = (typeof ATTENTION_METRICS)[number];
 const M = ATTENTION_METRICS.length;
-const at = (m: AttentionMetric) => ATTENTION_METRICS.indexOf(m);
 
 /** A probe's segments and total length (prompt + answer tokens). */
 export interface ProbeLayout {
@@ -27,17 +25,11 @@ export interface ProbeLayout {
 
 /** One (layer, head, query set) of one unit: metric values with a validity flag each, and the distance profile. */
 export interface AttentionCell {
+  id: CellId;
   values: Float64Array;
   valid: Uint8Array;
   profile: Float64Array | null;
 }
-
-export const cellKey = (layer: number, head: number, qs: number): number => (layer * 1024 + head) * 8 + qs;
-export const cellOf = (key: number) => ({
-  layer: Math.floor(key / 8192),
-  head: Math.floor(key / 8) % 1024,
-  qs: key % 8,
-});
 
 export interface UnitAttentionInput {
   segments?: {
@@ -66,11 +58,21 @@ export interface UnitAttentionInput {
   };
 }
 
-function cell(map: Map<number, AttentionCell>, key: number): AttentionCell {
-  let c = map.get(key);
+/** A unit's cells by cellKey. */
+export type UnitCells = Map<string, AttentionCell>;
+
+function cell(cells: UnitCells, id: CellId): AttentionCell {
+  // Head means are cells too (head HEAD_MEAN = -1): a run's heads must be 0-based to stay apart from them.
+  if (!Number.isInteger(id.head) || id.head < 0)
+    throw new AccLensError(
+      'E_CONFIG_INVALID',
+      `attention tables: head ${id.head} in layer ${id.layer} (heads are 0-based)`,
+    );
+  const key = cellKey(id);
+  let c = cells.get(key);
   if (c === undefined) {
-    c = { values: new Float64Array(M), valid: new Uint8Array(M), profile: null };
-    map.set(key, c);
+    c = { id, values: new Float64Array(M), valid: new Uint8Array(M), profile: null };
+    cells.set(key, c);
   }
   return c;
 }
@@ -85,9 +87,10 @@ function* groups(layer: ArrayLike<number>, head: ArrayLike<number>): Generator<[
   }
 }
 
-/** Token spans of a query segment (−1 = positions outside every segment, within [0, T)). */
+/** Token spans of a query segment (OUTSIDE_SEGMENTS = positions outside every segment, within [0, T)). */
 function segmentTokens(layout: ProbeLayout, index: number): Span[] {
-  if (index >= 0) return layout.segments.filter((s) => s.index === index).map((s) => ({ start: s.start, end: s.end }));
+  if (index !== OUTSIDE_SEGMENTS)
+    return layout.segments.filter((s) => s.index === index).map((s) => ({ start: s.start, end: s.end }));
   const out: Span[] = [];
   let cursor = 0;
   for (const s of mergeSpans(layout.segments)) {
@@ -108,135 +111,162 @@ function meanUniform(spans: readonly Span[], tokens: readonly Span[]): number {
   return n > 0 ? total / n : 0;
 }
 
+/** Evidence and distractor: the segment indices and token spans of each kind. */
+interface Targets {
+  evidence: { keys: Set<number>; spans: Span[] };
+  distractor: { keys: Set<number>; spans: Span[] };
+}
+
 /**
  * Every per-head metric of one unit (model × probe), per (layer, head, query set):
  * evidence/distractor mass and lift from `attention_segments` (answer, question, all) or, for
  * `last`, from `attention_rows` (kept top-k keys: a lower bound); sink mass from `attention_rows`;
  * local mass, binned entropy and the distance profile from `attention_distance`.
  */
-export function unitAttention(input: UnitAttentionInput, layout: ProbeLayout): Map<number, AttentionCell> {
-  const out = new Map<number, AttentionCell>();
-  const kinds = (k: string) => new Set(layout.segments.filter((s) => s.kind === k).map((s) => s.index));
-  const spansOf = (k: string) =>
-    layout.segments.filter((s) => s.kind === k).map((s) => ({ start: s.start, end: s.end }));
-  const evidence = { keys: kinds('evidence'), spans: spansOf('evidence') };
-  const distractor = { keys: kinds('distractor'), spans: spansOf('distractor') };
-  const allSegments = new Set([-1, ...layout.segments.map((s) => s.index)]);
-  const querySets: [number, Set<number>][] = [
-    [0, kinds('answer')],
-    [2, kinds('question')],
-    [3, allSegments],
-  ];
-  if (input.segments !== undefined) {
-    const s = input.segments;
-    const uniform = new Map<number, [number, number]>();
-    for (const q of allSegments) {
-      const tokens = segmentTokens(layout, q);
-      uniform.set(q, [meanUniform(evidence.spans, tokens), meanUniform(distractor.spans, tokens)]);
-    }
-    for (const [start, end] of groups(s.layer, s.head)) {
-      const rows = {
-        query: sub(s.query_segment, start, end),
-        key: sub(s.key_segment, start, end),
-        mass: sub(s.mass, start, end),
-        nQueries: sub(s.n_queries, start, end),
-      };
-      for (const [qs, querySegs] of querySets) {
-        const ev = segmentSetMass(rows, querySegs, evidence.keys);
-        if (ev.nQueries === 0) continue;
-        const di = segmentSetMass(rows, querySegs, distractor.keys);
-        // Uniform baseline weighted by the same n_queries as the masses.
-        let uEv = 0;
-        let uDi = 0;
-        const seen = new Set<number>();
-        for (let i = 0; i < rows.query.length; i++) {
-          const q = rows.query[i]!;
-          if (!querySegs.has(q) || seen.has(q)) continue;
-          seen.add(q);
-          const [a, b] = uniform.get(q) ?? [0, 0];
-          uEv += a * rows.nQueries[i]!;
-          uDi += b * rows.nQueries[i]!;
-        }
-        uEv /= ev.nQueries;
-        uDi /= ev.nQueries;
-        const c = cell(out, cellKey(s.layer[start]!, s.head[start]!, qs));
-        setMetric(c, 'evidence_mass', ev.mass, true);
-        setMetric(c, 'distractor_mass', di.mass, true);
-        setMetric(c, 'evidence_lift', evidenceLift(ev.mass, uEv), uEv > 0);
-        setMetric(c, 'distractor_lift', evidenceLift(di.mass, uDi), uDi > 0);
-      }
-    }
-  }
-  if (input.rows !== undefined) rowMetrics(input.rows, out, evidence.spans, distractor.spans);
+export function unitAttention(input: UnitAttentionInput, layout: ProbeLayout): UnitCells {
+  const out: UnitCells = new Map();
+  const of = (k: string) => layout.segments.filter((s) => s.kind === k);
+  const target = (k: string) => ({
+    keys: new Set(of(k).map((s) => s.index)),
+    spans: of(k).map((s) => ({ start: s.start, end: s.end })),
+  });
+  const targets: Targets = { evidence: target('evidence'), distractor: target('distractor') };
+  if (input.segments !== undefined) segmentMetrics(input.segments, layout, targets, out);
+  if (input.rows !== undefined) rowMetrics(input.rows, out, targets);
   if (input.distance !== undefined) distanceMetrics(input.distance, out);
   return out;
+}
+
+/**
+ * The query segments of each query set that has segments of its own; `last` (one token, not a
+ * segment) is measured from `attention_rows` instead.
+ */
+function segmentQuerySets(layout: ProbeLayout, every: Set<number>): [QuerySet, Set<number>][] {
+  const kind = (k: string) => new Set(layout.segments.filter((s) => s.kind === k).map((s) => s.index));
+  return [
+    ['answer', kind('answer')],
+    ['question', kind('question')],
+    ['all', every],
+  ];
+}
+
+function segmentMetrics(
+  s: NonNullable<UnitAttentionInput['segments']>,
+  layout: ProbeLayout,
+  { evidence, distractor }: Targets,
+  out: UnitCells,
+): void {
+  const every = new Set([OUTSIDE_SEGMENTS, ...layout.segments.map((s) => s.index)]);
+  const querySets = segmentQuerySets(layout, every);
+  const uniform = new Map<number, [number, number]>();
+  for (const q of every) {
+    const tokens = segmentTokens(layout, q);
+    uniform.set(q, [meanUniform(evidence.spans, tokens), meanUniform(distractor.spans, tokens)]);
+  }
+  for (const [start, end] of groups(s.layer, s.head)) {
+    const rows = {
+      query: sub(s.query_segment, start, end),
+      key: sub(s.key_segment, start, end),
+      mass: sub(s.mass, start, end),
+      nQueries: sub(s.n_queries, start, end),
+    };
+    for (const [querySet, querySegs] of querySets) {
+      const ev = segmentSetMass(rows, querySegs, evidence.keys);
+      if (ev.nQueries === 0) continue;
+      const di = segmentSetMass(rows, querySegs, distractor.keys);
+      const [uEv, uDi] = uniformBaseline(rows, querySegs, uniform, ev.nQueries);
+      const c = cell(out, { layer: s.layer[start]!, head: s.head[start]!, querySet });
+      setMetric(c, 'evidence_mass', ev.mass, true);
+      setMetric(c, 'distractor_mass', di.mass, true);
+      setMetric(c, 'evidence_lift', evidenceLift(ev.mass, uEv), uEv > 0);
+      setMetric(c, 'distractor_lift', evidenceLift(di.mass, uDi), uDi > 0);
+    }
+  }
+}
+
+/** Uniform evidence and distractor mass of the query segments, weighted by the same n_queries as the masses. */
+function uniformBaseline(
+  rows: { query: ArrayLike<number>; nQueries: ArrayLike<number> },
+  querySegs: ReadonlySet<number>,
+  uniform: ReadonlyMap<number, [number, number]>,
+  nQueries: number,
+): [number, number] {
+  let uEv = 0;
+  let uDi = 0;
+  const seen = new Set<number>();
+  for (let i = 0; i < rows.query.length; i++) {
+    const q = rows.query[i]!;
+    if (!querySegs.has(q) || seen.has(q)) continue;
+    seen.add(q);
+    const [a, b] = uniform.get(q) ?? [0, 0];
+    uEv += a * rows.nQueries[i]!;
+    uDi += b * rows.nQueries[i]!;
+  }
+  return [uEv / nQueries, uDi / nQueries];
 }
 
 const sub = (xs: ArrayLike<number>, s: number, e: number): ArrayLike<number> =>
   'subarray' in xs ? (xs as Float32Array).subarray(s, e) : Array.from(xs).slice(s, e);
 
 function setMetric(c: AttentionCell, m: AttentionMetric, v: number, ok: boolean): void {
-  c.values[at(m)] = ok && Number.isFinite(v) ? v : 0;
-  c.valid[at(m)] = ok && Number.isFinite(v) ? 1 : 0;
+  c.values[metricIndex(m)] = ok && Number.isFinite(v) ? v : 0;
+  c.valid[metricIndex(m)] = ok && Number.isFinite(v) ? 1 : 0;
 }
 
-function rowMetrics(
-  r: NonNullable<UnitAttentionInput['rows']>,
-  out: Map<number, AttentionCell>,
-  evidence: Span[],
-  distractor: Span[],
-): void {
-  const ev = mergeSpans(evidence);
-  const di = mergeSpans(distractor);
-  const inside = (spans: Span[], k: number) => spans.some((s) => k >= s.start && k < s.end);
-  const byCell = new Map<number, number[]>();
+function rowMetrics(r: NonNullable<UnitAttentionInput['rows']>, out: UnitCells, targets: Targets): void {
+  const byCell = new Map<string, { id: CellId; rows: number[] }>();
   for (let i = 0; i < r.layer.length; i++) {
-    const qs = QUERY_SET_NAMES.indexOf(r.query_set[i] as never);
-    if (qs < 0) continue;
-    const key = cellKey(r.layer[i]!, r.head[i]!, qs);
-    const list = byCell.get(key) ?? [];
-    list.push(i);
-    byCell.set(key, list);
+    const querySet = asQuerySet(r.query_set[i]);
+    if (querySet === null) continue;
+    const id = { layer: r.layer[i]!, head: r.head[i]!, querySet };
+    const entry = byCell.get(cellKey(id)) ?? { id, rows: [] };
+    entry.rows.push(i);
+    byCell.set(cellKey(id), entry);
   }
-  for (const [key, idx] of byCell) {
-    const c = cell(out, key);
-    setMetric(
-      c,
-      'sink_mass',
-      sinkMass(
-        idx.map((i) => r.query_pos[i]!),
-        idx.map((i) => r.key_pos[i]!),
-        idx.map((i) => r.weight[i]!),
-      ),
-      true,
-    );
-    if (cellOf(key).qs !== 1) continue;
-    // `last` has no segment of its own: evidence mass from its kept keys (lower bound), uniform from its position.
-    const queries = [...new Set(idx.map((i) => r.query_pos[i]!))];
-    let mEv = 0;
-    let mDi = 0;
-    for (const i of idx) {
-      if (inside(ev, r.key_pos[i]!)) mEv += r.weight[i]!;
-      if (inside(di, r.key_pos[i]!)) mDi += r.weight[i]!;
-    }
-    mEv /= queries.length;
-    mDi /= queries.length;
-    const uEv = queries.reduce((s, q) => s + uniformSpanMass(ev, q, q + 1), 0) / queries.length;
-    const uDi = queries.reduce((s, q) => s + uniformSpanMass(di, q, q + 1), 0) / queries.length;
-    setMetric(c, 'evidence_mass', mEv, true);
-    setMetric(c, 'distractor_mass', mDi, true);
-    setMetric(c, 'evidence_lift', evidenceLift(mEv, uEv), uEv > 0);
-    setMetric(c, 'distractor_lift', evidenceLift(mDi, uDi), uDi > 0);
+  const ev = mergeSpans(targets.evidence.spans);
+  const di = mergeSpans(targets.distractor.spans);
+  for (const { id, rows: idx } of byCell.values()) {
+    const c = cell(out, id);
+    const pick = (xs: ArrayLike<number>) => idx.map((i) => xs[i]!);
+    setMetric(c, 'sink_mass', sinkMass(pick(r.query_pos), pick(r.key_pos), pick(r.weight)), true);
+    if (id.querySet === 'last') lastTokenMass(c, pick(r.query_pos), pick(r.key_pos), pick(r.weight), ev, di);
   }
 }
 
-function distanceMetrics(d: NonNullable<UnitAttentionInput['distance']>, out: Map<number, AttentionCell>): void {
+/** `last` has no segment of its own: evidence mass from its kept keys (a lower bound), uniform mass from its position. */
+function lastTokenMass(
+  c: AttentionCell,
+  query: number[],
+  key: number[],
+  weight: number[],
+  ev: Span[],
+  di: Span[],
+): void {
+  const inside = (spans: Span[], k: number) => spans.some((s) => k >= s.start && k < s.end);
+  const queries = [...new Set(query)];
+  let mEv = 0;
+  let mDi = 0;
+  key.forEach((k, i) => {
+    if (inside(ev, k)) mEv += weight[i]!;
+    if (inside(di, k)) mDi += weight[i]!;
+  });
+  mEv /= queries.length;
+  mDi /= queries.length;
+  const uEv = queries.reduce((s, q) => s + uniformSpanMass(ev, q, q + 1), 0) / queries.length;
+  const uDi = queries.reduce((s, q) => s + uniformSpanMass(di, q, q + 1), 0) / queries.length;
+  setMetric(c, 'evidence_mass', mEv, true);
+  setMetric(c, 'distractor_mass', mDi, true);
+  setMetric(c, 'evidence_lift', evidenceLift(mEv, uEv), uEv > 0);
+  setMetric(c, 'distractor_lift', evidenceLift(mDi, uDi), uDi > 0);
+}
+
+function distanceMetrics(d: NonNullable<UnitAttentionInput['distance']>, out: UnitCells): void {
   for (let i = 0; i < d.layer.length; i++) {
-    const qs = QUERY_SET_NAMES.indexOf(d.query_set[i] as never);
+    const querySet = asQuerySet(d.query_set[i]);
     const bin = d.bin[i]!;
-    if (qs < 0 || bin < 0 || bin >= 32 || d.n_queries[i]! <= 0) continue;
-    const c = cell(out, cellKey(d.layer[i]!, d.head[i]!, qs));
-    c.profile ??= new Float64Array(32);
+    if (querySet === null || bin < 0 || bin >= N_DISTANCE_BINS || d.n_queries[i]! <= 0) continue;
+    const c = cell(out, { layer: d.layer[i]!, head: d.head[i]!, querySet });
+    c.profile ??= new Float64Array(N_DISTANCE_BINS);
     c.profile[bin] = d.mass[i]!;
   }
   for (const c of out.values()) {

@@ -1,33 +1,24 @@
 import { decodeTable } from '../../schema/decode.ts';
 import { distanceBinEdges } from '../../schema/distance-bins.ts';
 import { TABLES } from '../../schema/tables.ts';
-import { bootstrapPlan, type CiMethod } from '../../stats/bootstrap.ts';
+import { bootstrapPlan } from '../../stats/bootstrap.ts';
 import { createRng } from '../../stats/rng.ts';
 import { selectionSplit } from '../../stats/split.ts';
-import { unitAttention, type AttentionCell, type ProbeLayout } from './attention-unit.ts';
-import { computeAttention } from './compute-attention.ts';
+import { unitAttention, type ProbeLayout, type UnitCells } from './attention-unit.ts';
+import { computeAttention, type UnitsByModel } from './compute-attention.ts';
 import { computeBehaviour } from './compute-behaviour.ts';
 import { computeRouting } from './compute-routing.ts';
 import type { MetricsContext } from './context.ts';
+import type { MetricsOptions } from './options.ts';
 import { loadRouting } from './load-routing.ts';
 import type { Rows } from './rows.ts';
 import type { MetricsSource } from './source.ts';
 import { buildSummary, type MetricsSummary } from './summary.ts';
 
-export interface MetricsOptions {
-  resamples: number;
-  permutations: number;
-  seed: number;
-  alpha: number;
-  method: CiMethod;
-  /** `half` = select on one half of each family, report on the other; `none` = post hoc on all probes. */
-  selectOn: 'half' | 'none';
-  /** Seed of the split (defaults to `seed`); `--select-on split:S`. */
-  splitSeed?: number;
-  models: [string, string];
-  /** Top-N experts for overlap and the top-expert lists; default 20 at 128 experts, same share otherwise. */
-  topN?: number;
-}
+/** Default top-N experts as a share of the expert count: the top 20 of Qwen3-30B-A3B's 128. */
+const TOP_EXPERTS_SHARE = 20 / 128;
+
+export type { MetricsOptions } from './options.ts';
 
 export interface MetricsOutput {
   tables: Record<string, Rows>;
@@ -67,14 +58,12 @@ export async function computeMetrics(
     ]),
   );
   (segs.probe_id as string[]).forEach((id, k) =>
-    layouts
-      .get(id)
-      ?.segments.push({
-        index: Number(segs.segment_index![k]),
-        kind: String(segs.kind![k]),
-        start: Number(segs.token_start![k]),
-        end: Number(segs.token_end![k]),
-      }),
+    layouts.get(id)?.segments.push({
+      index: Number(segs.segment_index![k]),
+      kind: String(segs.kind![k]),
+      start: Number(segs.token_start![k]),
+      end: Number(segs.token_end![k]),
+    }),
   );
   const rng = createRng(options.seed);
   const split = selectionSplit(familyIndex, options.selectOn, options.splitSeed ?? options.seed);
@@ -91,14 +80,15 @@ export async function computeMetrics(
     rng: rng.fork('permutation'),
   };
   onProgress('attention');
-  const units: [(Map<number, AttentionCell> | null)[], (Map<number, AttentionCell> | null)[]] = [[], []];
+  const units: UnitsByModel = [[], []];
   for (const [m, model] of [baseName, tunedName].entries()) {
     for (const id of probeIds) units[m]!.push(await attentionOf(source, model, id, layouts.get(id)!));
   }
   const attention = computeAttention(ctx, units, distanceBinEdges());
   onProgress('routing');
   const routingData = await loadRouting(source, options.models, probeIds, layouts);
-  const topN = options.topN ?? Math.max(1, Math.min(routingData.data.E, Math.round((routingData.data.E * 20) / 128)));
+  const E = routingData.data.E;
+  const topN = options.topN ?? Math.max(1, Math.min(E, Math.round(E * TOP_EXPERTS_SHARE)));
   const routing =
     routingData.layers.length > 0
       ? computeRouting(ctx, routingData.data, routingData.agreement, routingData.layers, topN, options.models)
@@ -139,7 +129,7 @@ async function attentionOf(
   model: string,
   id: string,
   layout: ProbeLayout,
-): Promise<Map<number, AttentionCell> | null> {
+): Promise<UnitCells | null> {
   const read = async <T extends 'attention_segments' | 'attention_distance' | 'attention_rows'>(t: T) =>
     source.has(t, model, id) ? decodeTable(TABLES[t], await source.unit(t, model, id)) : undefined;
   const [segments, distance, rows] = [

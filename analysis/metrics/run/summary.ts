@@ -5,7 +5,7 @@ import type { AttentionResult } from './compute-attention.ts';
 import type { BehaviourResult } from './compute-behaviour.ts';
 import type { RoutingResult } from './compute-routing.ts';
 import type { MetricsContext } from './context.ts';
-import type { MetricsOptions } from './compute-run.ts';
+import type { MetricsOptions } from './options.ts';
 
 const Est = z.object({ value: z.number(), lo: z.number(), hi: z.number() });
 const Headline = z.object({
