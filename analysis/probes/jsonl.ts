@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AccLensError } from '../errors.ts';
+import { jsonErrorWhere, syntaxMessage } from './json-text.ts';
 
 export interface BadLine {
   file: string;
@@ -21,7 +22,8 @@ export function describeIssue(error: z.ZodError): string {
 
 /**
  * Parses JSONL text line by line against a schema. A bad line throws E_JSONL_INVALID naming
- * file:line and the field, unless `skipBad`, which collects it and goes on. Blank lines are skipped.
+ * file:line and the field (file:line:column for a syntax error), unless `skipBad`, which collects it
+ * and goes on. Blank lines are skipped.
  */
 export function parseJsonl<S extends z.ZodType>(
   text: string,
@@ -36,6 +38,7 @@ export function parseJsonl<S extends z.ZodType>(
     const raw = (lines[i] as string).trim();
     if (raw === '') continue;
     let message: string;
+    let where = `${file}:${i + 1}`;
     try {
       const parsed = schema.safeParse(JSON.parse(raw));
       if (parsed.success) {
@@ -44,10 +47,15 @@ export function parseJsonl<S extends z.ZodType>(
       }
       message = describeIssue(parsed.error);
     } catch (error) {
-      message = `not valid JSON (${(error as Error).message})`;
+      message = syntaxMessage(error);
+      where = jsonErrorWhere(lines[i] as string, file, i + 1);
     }
-    if (!skipBad) throw new AccLensError('E_JSONL_INVALID', `${file}:${i + 1}: ${message}`);
-    bad.push({ file, line: i + 1, message });
+    if (!skipBad) throw new AccLensError('E_JSONL_INVALID', `${where}: ${message}`);
+    bad.push({
+      file,
+      line: i + 1,
+      message: where === `${file}:${i + 1}` ? message : `${where.slice(file.length + 1)}: ${message}`,
+    });
   }
   return { rows, bad };
 }

@@ -1,12 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { AccLensError } from '../../errors.ts';
+import { ensureDir, writeFileAtomic } from '../../io/atomic-write.ts';
 import { generateAcc } from '../../probes/acc/generate.ts';
 import { ACC_FAMILIES, type AccFamily } from '../../probes/acc/trajectory.ts';
 import type { GenerateOptions } from '../../probes/generate.ts';
 import { generateGraphwalks } from '../../probes/graphwalks/generate.ts';
-import { IMPORT_FORMATS, importProbes, type ImportFormat } from '../../probes/import.ts';
+import { IMPORT_FORMATS, importProbes, type ImportFormat, type ImportResult } from '../../probes/import.ts';
 import { summarize } from '../../probes/inspect.ts';
 import { parseJsonl } from '../../probes/jsonl.ts';
 import { generateMrcr } from '../../probes/mrcr/generate.ts';
@@ -19,7 +20,7 @@ const HELP = `Usage:
   acc-lens probes mrcr       --n N --tokens T --seed S --out FILE
   acc-lens probes graphwalks --n N --tokens T --seed S --out FILE
   acc-lens probes acc        --family search|swe|sql --n N --tokens T --seed S --out FILE
-  acc-lens probes import FILE --out FILE [--format F] [--family search|swe|sql] [--skip-bad] [--json]
+  acc-lens probes import FILE --out FILE [--format F] [--family search|swe|sql] [--max-tokens N] [--skip-bad] [--json]
   acc-lens probes inspect FILE [--tokenizer DIR] [--json]
 
 Probe sets are JSONL, one probe per line (docs/probes.md): messages, segments (evidence,
@@ -34,9 +35,13 @@ question, as the reference model pair expects.
 
 Import (format detected when --format is not given):
   ${IMPORT_FORMATS.join(', ')}
-  mrcr / graphwalks rows as JSONL or Parquet; acc-rows = ACC dataset JSONL; one trajectory per file
-  for the agent formats. A bad JSONL line stops with its file:line and field; --skip-bad goes on and
-  lists it. Probes whose evidence is not found are kept, flagged and counted.
+  mrcr / graphwalks rows as JSONL or Parquet; acc-rows = ACC dataset JSONL; agent trajectories one
+  per file, one per JSONL line (OpenHands output.jsonl, chat logs) or one per ReAct episode. Text is
+  normalized to NFC. Invalid JSON stops with file:line:column, a wrong field type with the field;
+  --skip-bad goes on and lists the bad lines. Probes whose evidence or answer is not found are kept,
+  flagged and counted. --max-tokens N compiles trajectories under N tokens (distractors dropped
+  first) and leaves out probes still over it; without it, probes over 131,072 tokens are kept with
+  a warning. Imported probes keep their own length, so import takes no --tokens.
 
 Inspect: tokenizes (Qwen3 by default) and prints counts per family, a length histogram, segment
 kinds, evidence distances and retrievability (the share of answer / question tokens whose earlier
@@ -58,15 +63,22 @@ function usage(message: string): never {
   throw new AccLensError('E_USAGE', `acc-lens probes: ${message}`, 'Run `acc-lens probes --help`.');
 }
 
-function writeJsonl(file: string, probes: readonly Probe[]): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, probes.map((p) => JSON.stringify(p)).join('\n') + '\n');
-    renameSync(tmp, file);
-  } catch (error) {
-    throw new AccLensError('E_WRITE_FAILED', `cannot write ${file}: ${(error as Error).message}`);
-  }
+async function writeJsonl(file: string, probes: readonly Probe[]): Promise<void> {
+  await ensureDir(dirname(file));
+  await writeFileAtomic(file, probes.map((p) => JSON.stringify(p)).join('\n') + '\n');
+}
+
+/** What an import leaves the user to check: probes over the size limit, missing answers. */
+function importWarnings(r: ImportResult): string[] {
+  const out = r.over_limit.map(
+    (o) =>
+      `probe ${o.id} has ~${o.tokens.toLocaleString('en-US')} tokens, over ${r.max_tokens.toLocaleString('en-US')}${r.left_out ? ' (--max-tokens): left out' : ': kept; pass --max-tokens N to compile under N or leave it out'}`,
+  );
+  if (r.answer_missing > 0)
+    out.push(
+      `no final answer or patch in ${r.answer_missing} trajectories (kept with an empty target, answer_found: false)`,
+    );
+  return out;
 }
 
 function readInput(file: string): Uint8Array {
@@ -90,6 +102,7 @@ async function run(argv: string[]): Promise<number> {
     family: { type: 'string' },
     format: { type: 'string' },
     'skip-bad': { type: 'boolean' },
+    'max-tokens': { type: 'string' },
     json: { type: 'boolean' },
     tokenizer: { type: 'string' },
   });
@@ -112,7 +125,7 @@ async function run(argv: string[]): Promise<number> {
         : sub === 'graphwalks'
           ? generateGraphwalks(options)
           : generateAcc(family as AccFamily, options);
-    writeJsonl(parsed.data.out, probes);
+    await writeJsonl(parsed.data.out, probes);
     print(
       `wrote ${probes.length} ${family ?? sub} probes (~${options.tokens} tokens each, seed ${options.seed}) to ${parsed.data.out}`,
       { out: parsed.data.out, probes: probes.length, family: family ?? sub, ...options },
@@ -123,12 +136,22 @@ async function run(argv: string[]): Promise<number> {
     if (file === undefined || values.out === undefined) usage('import needs FILE and --out FILE');
     if (values.format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(values.format))
       usage(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+    if (values.tokens !== undefined)
+      usage(
+        'import takes no --tokens: imported probes keep their own length; --max-tokens N compiles trajectories under N and leaves out probes over it',
+      );
+    const maxTokens = values['max-tokens'] === undefined ? undefined : Number(values['max-tokens']);
+    if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 100))
+      usage(`--max-tokens ${values['max-tokens']}: expected an integer >= 100`);
     const result = await importProbes(file, readInput(file), {
       format: values.format as ImportFormat | undefined,
       family: accFamily(values.family),
       skipBad: values['skip-bad'] === true,
+      ...(maxTokens !== undefined ? { maxTokens } : {}),
     });
-    writeJsonl(values.out, result.probes);
+    await writeJsonl(values.out, result.probes);
+    const warnings = importWarnings(result);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     const lines = [`imported ${result.probes.length} probes (${result.format}) from ${file} to ${values.out}`];
     if (result.evidence_missing > 0)
       lines.push(`evidence not found in ${result.evidence_missing} probes (kept, flagged evidence_found: false)`);
@@ -137,7 +160,11 @@ async function run(argv: string[]): Promise<number> {
       format: result.format,
       probes: result.probes.length,
       evidence_missing: result.evidence_missing,
+      answer_missing: result.answer_missing,
+      over_limit: result.over_limit,
+      max_tokens: result.max_tokens,
       skipped: result.bad,
+      warnings,
     });
     return 0;
   }

@@ -23,6 +23,14 @@ export interface CompileOptions {
   metadata?: Record<string, unknown>;
 }
 
+/** The target: for SWE the final patch (the agent's closing message is not the solution), else the final answer. */
+function targetOf(t: Trajectory, family: AccFamily): { answer: string; from: 'patch' | 'final answer' | 'none' } {
+  if (family === 'acc_swe' && t.patch !== null && t.patch !== '') return { answer: t.patch, from: 'patch' };
+  if (t.answer !== '') return { answer: t.answer, from: 'final answer' };
+  if (t.patch !== null && t.patch !== '') return { answer: t.patch, from: 'patch' };
+  return { answer: '', from: 'none' };
+}
+
 /**
  * ACC compilation: the trajectory's evidence and distractor pieces, shuffled with the seed and
  * concatenated under the budget, then the question; the final answer is the target. The last piece
@@ -31,7 +39,7 @@ export interface CompileOptions {
 export function compileTrajectory(t: Trajectory, family: AccFamily, options: CompileOptions): TextProbe {
   const rng = makeRng(options.seed);
   let pieces = rng.shuffle(extractPieces(t, family));
-  const question = `Question:${t.question.startsWith(' ') ? '' : ' '}${t.question}`;
+  const question = `${t.question_label ?? 'Question'}:${t.question.startsWith(' ') ? '' : ' '}${t.question}`;
   const fixed = estimateTokens(familyHeader(family) + INTRO[family] + question) + 20;
   let dropped = 0;
   if (options.tokens !== undefined) {
@@ -56,12 +64,13 @@ export function compileTrajectory(t: Trajectory, family: AccFamily, options: Com
   const body = text.slice(familyHeader(family).length);
   const headerWordsInBody = [...ALL_HEADER_WORDS].filter((w) => new RegExp(`\\b${w}\\b`, 'i').test(body));
   const nEvidence = pieces.filter((p) => p.kind === 'evidence').length;
+  const target = targetOf(t, family);
   return makeProbe({
     id: options.id,
     family,
     messages: [{ role: 'user', content: text }],
     segments: c.segments(),
-    answer: t.answer !== '' ? t.answer : (t.patch ?? ''),
+    answer: target.answer,
     source: options.source,
     metadata: {
       trajectory_format: t.format,
@@ -72,6 +81,9 @@ export function compileTrajectory(t: Trajectory, family: AccFamily, options: Com
       n_dropped_for_budget: dropped,
       evidence_found: nEvidence > 0,
       header_words_in_body: headerWordsInBody,
+      answer_from: target.from,
+      answer_found: target.answer !== '',
+      ...t.extra,
       ...options.metadata,
     },
   });

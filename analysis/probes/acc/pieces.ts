@@ -1,3 +1,4 @@
+import { mergeViews, patchedFiles, viewedFile } from './file-views.ts';
 import type { AccFamily, Trajectory, TrajectoryStep } from './trajectory.ts';
 
 /** A self-contained piece of context cut from a trajectory's observations. */
@@ -10,12 +11,15 @@ export interface Piece {
 const VISIT = /^(visit|fetch|open_url|open_page|browse|read_page|get_page|click|lookup|scrape)/i;
 const SEARCH = /search/i;
 const URL = /https?:\/\/[^\s)\]"']+/g;
+// Tool answers that carry no content (ReAct Lookup past the last hit, a malformed call).
+const NOTHING = /^(?:No more results\.?|Invalid action:.*)?$/;
 
 /** Search: visited pages are evidence; results of searches whose URL was never visited are distractors. */
 function searchPieces(steps: TrajectoryStep[]): Piece[] {
   const visited = new Set<string>();
   const pieces: Piece[] = [];
   for (const s of steps) {
+    if (NOTHING.test(s.observation.trim())) continue;
     if (VISIT.test(s.tool)) {
       for (const u of s.args.match(URL) ?? []) visited.add(u);
       pieces.push({ kind: 'evidence', label: s.args.match(URL)?.[0] ?? `${s.tool}[${s.args}]`, text: s.observation });
@@ -36,47 +40,18 @@ function searchPieces(steps: TrajectoryStep[]): Piece[] {
   return pieces;
 }
 
-const FILE_VIEW = [
-  /^(?:open|cat|view|less|more|head|tail|nl(?:\s+-\w+)*)\s+(?:-\S+\s+)*["']?([\w./-]+\.\w+)/,
-  /^sed\s+-n\s+\S+\s+["']?([\w./-]+\.\w+)/,
-  /^str_replace_editor\s+view\s+([\w./-]+)/,
-  /"path":\s*"([\w./-]+)"/,
-];
-
-/** The file a step shows, if it is a file view. */
-export function viewedFile(step: TrajectoryStep): string | null {
-  const line =
-    `${step.tool === 'bash' || step.tool === 'run' || step.tool === 'execute_bash' ? '' : `${step.tool} `}${step.args}`.trim();
-  if (/^(read|open_file|view_file)$/i.test(step.tool))
-    return normalizePath(step.args.match(/[\w./-]+\.\w+/)?.[0] ?? '');
-  for (const re of FILE_VIEW) {
-    const m = line.match(re);
-    if (m?.[1] !== undefined) return normalizePath(m[1]);
-  }
-  return null;
-}
-
-function normalizePath(p: string): string | null {
-  const s = p.replace(/^(\/(?:repo|testbed|workspace)(?:\/[\w.-]+)?\/|\.\/|\/)/, '');
-  return s === '' ? null : s;
-}
-
-/** Paths a unified diff touches. */
-export function patchedFiles(patch: string): Set<string> {
-  const files = new Set<string>();
-  for (const m of patch.matchAll(/^diff --git a\/(\S+) b\/(\S+)/gm)) files.add(m[2] as string);
-  for (const m of patch.matchAll(/^\+\+\+ b\/(\S+)/gm)) files.add(m[1] as string);
-  return files;
-}
-
-/** SWE: files in the final patch are evidence, files inspected but not patched distractors (longest view kept). */
+/**
+ * SWE: files in the final patch are evidence, files inspected but not patched distractors; several
+ * views of one file become one piece (numbered windows merged line by line, else the longest view).
+ */
 function swePieces(t: Trajectory): Piece[] {
   const patched = patchedFiles(t.patch ?? '');
   const byFile = new Map<string, string>();
   for (const s of t.steps) {
     const file = viewedFile(s);
     if (file === null || s.observation.trim() === '') continue;
-    if ((byFile.get(file)?.length ?? -1) < s.observation.length) byFile.set(file, s.observation);
+    const seen = byFile.get(file);
+    byFile.set(file, seen === undefined ? s.observation : mergeViews(seen, s.observation));
   }
   const isPatched = (f: string): boolean =>
     [...patched].some((p) => p === f || p.endsWith(`/${f}`) || f.endsWith(`/${p}`));

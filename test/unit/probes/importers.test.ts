@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccLensError } from '../../../analysis/errors.ts';
-import { parseTrajectory } from '../../../analysis/probes/acc/formats/detect.ts';
 import { importProbes } from '../../../analysis/probes/import.ts';
 import type { Probe, TextProbe } from '../../../analysis/probes/schema.ts';
 
@@ -74,52 +73,24 @@ describe('ACC dataset rows', () => {
   });
 });
 
-describe('trajectory importers', () => {
-  const cases: [
-    string,
-    string,
-    { turns: number; calls: number; evidence: number; distractors: number; family: string },
-  ][] = [
-    ['swe-agent-1x.traj', 'swe-agent', { turns: 8, calls: 3, evidence: 1, distractors: 1, family: 'acc_swe' }],
-    ['swe-agent-legacy.traj', 'swe-agent', { turns: 6, calls: 2, evidence: 1, distractors: 0, family: 'acc_swe' }],
-    [
-      'mini-swe-agent.traj.json',
-      'mini-swe-agent',
-      { turns: 8, calls: 3, evidence: 1, distractors: 1, family: 'acc_swe' },
-    ],
-    ['openhands.json', 'openhands', { turns: 6, calls: 2, evidence: 1, distractors: 1, family: 'acc_swe' }],
-    ['openai-chat.json', 'openai-chat', { turns: 7, calls: 2, evidence: 1, distractors: 2, family: 'acc_search' }],
-    ['react.txt', 'react', { turns: 11, calls: 3, evidence: 2, distractors: 1, family: 'acc_search' }],
+describe('format detection', () => {
+  const cases: [string, string][] = [
+    ['swe-agent-1x.traj', 'swe-agent'],
+    ['swe-agent-legacy.traj', 'swe-agent'],
+    ['mini-swe-agent.traj.json', 'mini-swe-agent'],
+    ['mini-swe-agent-v2.traj.json', 'mini-swe-agent'],
+    ['mini-swe-agent-v2-toolcalls.traj.json', 'mini-swe-agent'],
+    ['openhands.json', 'openhands'],
+    ['openhands-output.jsonl', 'openhands'],
+    ['openai-chat.json', 'openai-chat'],
+    ['react.txt', 'react'],
+    ['react-fever.log', 'react'],
   ];
-  it.each(cases)('%s is detected as %s and compiled with the right counts', async (name, format, want) => {
+  it.each(cases)('%s is detected as %s, and importing leaves the file as it was', async (name, format) => {
     const before = text(name);
-    const r = await importProbes(name, bytes(name));
+    const r = await importProbes(join(dir, name), bytes(name));
     expect(r.format).toBe(format);
-    const p = r.probes[0] as TextProbe;
-    expect(p.family).toBe(want.family);
-    expect(p.metadata).toMatchObject({
-      n_turns: want.turns,
-      n_tool_calls: want.calls,
-      n_evidence: want.evidence,
-      n_distractors: want.distractors,
-    });
-    expect(kinds(p, 'evidence')).toBe(want.evidence);
     expect(text(name)).toBe(before);
-  });
-
-  it('keeps in-band truncation markers of tool outputs', async () => {
-    const r = await importProbes('openai-chat.json', bytes('openai-chat.json'));
-    expect((r.probes[0] as TextProbe).messages?.[0]?.content).toContain('[OUTPUT TRUNCATED]');
-  });
-
-  it('takes the SWE answer from the final patch and the search answer from the last reply', async () => {
-    expect((await importProbes('openhands.json', bytes('openhands.json'))).probes[0]?.answer).toBe(
-      'Fixed the comparison.',
-    );
-    expect((await importProbes('swe-agent-1x.traj', bytes('swe-agent-1x.traj'))).probes[0]?.answer).toMatch(
-      /^diff --git a\/src\/calc\/limits.py/,
-    );
-    expect(parseTrajectory(text('react.txt'), 'react.txt').answer).toBe('1,800 to 7,000 ft');
   });
 
   it('rejects an unknown format, listing the supported ones and what it saw', async () => {

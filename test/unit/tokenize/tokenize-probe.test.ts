@@ -127,4 +127,20 @@ describe('tokenizeProbe', () => {
     expect(r.text).toBeNull();
     expect(() => tokenizeProbe(tokenizer, { ...pre, segments: [] })).toThrow(/exactly one segment of kind "answer"/);
   });
+
+  it('needs no tokenizer for a pre-tokenized probe, and refuses a text probe without one', () => {
+    const pre: PretokenizedProbe = {
+      schema: PROBE_SCHEMA,
+      id: 'pre',
+      family: 'mrcr',
+      answer: 'x',
+      source: 'test',
+      metadata: {},
+      input_ids: [999_999, 2, 3],
+      segments: [{ kind: 'answer', label: 'a', turn: 1, token_start: 2, token_end: 3 }],
+    };
+    expect(tokenizeProbe(null, pre)).toMatchObject({ tokenizer: 'none (pre-tokenized)', n_tokens: 3 });
+    expect(() => tokenizeProbe(tokenizer, pre)).toThrow(/input_ids\[0\] = 999999 is outside the vocabulary/);
+    expect(() => tokenizeProbe(null, p)).toThrow(/probe t is text and needs a tokenizer/);
+  });
 });

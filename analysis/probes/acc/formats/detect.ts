@@ -1,71 +1,63 @@
 import { AccLensError } from '../../../errors.ts';
 import type { Trajectory } from '../trajectory.ts';
-import { fromMiniSweAgent, fromOpenAiChat, fromOpenHands, fromSweAgent } from './chat-like.ts';
-import { fromReact } from './react.ts';
+import { isObj, type Json } from './common.ts';
+import { fromMiniSweAgent } from './mini-swe-agent.ts';
+import { fromOpenAiChat } from './openai-chat.ts';
+import { fromOpenHands } from './openhands.ts';
+import { fromReact, looksLikeReact } from './react.ts';
+import { fromSweAgent } from './swe-agent.ts';
 
 export const TRAJECTORY_FORMATS = ['swe-agent', 'mini-swe-agent', 'openhands', 'openai-chat', 'react'] as const;
 export type TrajectoryFormat = (typeof TRAJECTORY_FORMATS)[number];
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isEvent = (e: unknown): boolean => isObj(e) && 'source' in e && ('action' in e || 'observation' in e);
+const isEventOrPair = (e: unknown): boolean => isEvent(e) || (Array.isArray(e) && e.length === 2 && e.every(isEvent));
+const isMessage = (m: unknown): m is Json => isObj(m) && typeof m.role === 'string';
+const isMiniMessage = (m: Json): boolean =>
+  m.role === 'exit' ||
+  (isObj(m.extra) && ('actions' in m.extra || 'raw_output' in m.extra)) ||
+  (m.role !== 'assistant' && /<returncode>/.test(String(m.content)));
 
-/** Which trajectory format a file holds, from its shape; null when none fits. */
-export function detectFormat(text: string): TrajectoryFormat | null {
-  const trimmed = text.trimStart();
-  if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
-    return /^Question:/m.test(text) && /^Action(?: \d+)?:/m.test(text) ? 'react' : null;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const events = Array.isArray(json) ? json : isObj(json) && Array.isArray(json.history) ? json.history : null;
-  if (events !== null && events.length > 0 && events.every(isEvent)) return 'openhands';
-  if (isObj(json) && Array.isArray(json.history)) return 'swe-agent';
-  const messages = Array.isArray(json) ? json : isObj(json) && Array.isArray(json.messages) ? json.messages : null;
-  if (messages === null || !messages.every((m) => isObj(m) && typeof m.role === 'string')) return null;
-  if (isObj(json) && String(json.trajectory_format ?? '').startsWith('mini-swe-agent')) return 'mini-swe-agent';
-  if (messages.some((m) => (m as Json).role === 'tool' || Array.isArray((m as Json).tool_calls))) return 'openai-chat';
-  if (messages.some((m) => (m as Json).role === 'user' && /<returncode>/.test(String((m as Json).content))))
+/** Which trajectory format a parsed JSON document holds, from its shape; null when none fits. */
+export function detectDocument(json: unknown): TrajectoryFormat | null {
+  const obj = isObj(json) ? json : null;
+  const history = Array.isArray(json) ? json : Array.isArray(obj?.history) ? (obj?.history as unknown[]) : null;
+  if (history !== null && history.length > 0 && history.every(isEventOrPair)) return 'openhands';
+  if (obj !== null && ('test_result' in obj || 'instruction' in obj) && 'history' in obj) return 'openhands';
+  if (obj !== null && Array.isArray(obj.history) && obj.history.every(isMessage)) return 'swe-agent';
+  const messages = Array.isArray(json) ? json : Array.isArray(obj?.messages) ? (obj?.messages as unknown[]) : null;
+  if (messages === null || messages.length === 0 || !messages.every(isMessage)) return null;
+  if (String(obj?.trajectory_format ?? '').startsWith('mini-swe-agent') || messages.some(isMiniMessage))
     return 'mini-swe-agent';
-  return null;
+  return 'openai-chat';
 }
 
-function describe(text: string): string {
-  try {
-    const json: unknown = JSON.parse(text);
-    if (Array.isArray(json))
-      return `a JSON array of ${json.length} items${isObj(json[0]) ? ` with keys [${Object.keys(json[0]).join(', ')}]` : ''}`;
-    if (isObj(json)) return `a JSON object with keys [${Object.keys(json).join(', ')}]`;
-    return `JSON ${typeof json}`;
-  } catch {
-    return `text starting ${JSON.stringify(text.slice(0, 60))}`;
-  }
+/** A short description of what a document is, for E_FORMAT_UNKNOWN. */
+export function describeValue(json: unknown): string {
+  if (Array.isArray(json))
+    return `a JSON array of ${json.length} items${isObj(json[0]) ? ` with keys [${Object.keys(json[0]).join(', ')}]` : ''}`;
+  if (isObj(json)) return `a JSON object with keys [${Object.keys(json).join(', ')}]`;
+  return `JSON ${typeof json}`;
 }
 
-/** Parses a trajectory file in `format` (detected when absent); unknown formats fail with E_FORMAT_UNKNOWN. */
-export function parseTrajectory(text: string, file: string, format?: TrajectoryFormat): Trajectory {
-  const f = format ?? detectFormat(text);
-  if (f === null) {
-    throw new AccLensError(
-      'E_FORMAT_UNKNOWN',
-      `${file}: not a trajectory format acc-lens knows; saw ${describe(text)}. Supported: ${TRAJECTORY_FORMATS.join(', ')} (plus mrcr, graphwalks and acc-rows JSONL/Parquet rows).`,
-    );
-  }
-  if (f === 'react') return fromReact(text);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new AccLensError('E_FORMAT_UNKNOWN', `${file}: --format ${f} expects JSON (${(error as Error).message})`);
-  }
-  const obj = isObj(json) ? json : {};
-  const list = (key: string): Json[] =>
-    (Array.isArray(json) ? json : Array.isArray(obj[key]) ? obj[key] : []) as Json[];
-  if (f === 'openhands') return fromOpenHands(list('history'), obj);
-  if (f === 'swe-agent') return fromSweAgent(obj);
-  if (f === 'mini-swe-agent') return fromMiniSweAgent(list('messages'), isObj(obj.info) ? obj.info : {});
-  return fromOpenAiChat(list('messages'));
+export function unknownFormat(where: string, saw: string): AccLensError {
+  return new AccLensError(
+    'E_FORMAT_UNKNOWN',
+    `${where}: not a format acc-lens knows; saw ${saw}. Supported: ${TRAJECTORY_FORMATS.join(', ')} (plus mrcr, graphwalks, acc-rows and probes JSONL/Parquet rows).`,
+  );
+}
+
+/** The trajectories of a parsed JSON document in `format` (one; OpenHands / chat rows each give one). */
+export function parseDocument(json: unknown, format: Exclude<TrajectoryFormat, 'react'>, where: string): Trajectory {
+  if (format === 'openhands') return fromOpenHands(json, where);
+  if (format === 'swe-agent') return fromSweAgent(json, where);
+  if (format === 'mini-swe-agent') return fromMiniSweAgent(json, where);
+  return fromOpenAiChat(json, where);
+}
+
+/** ReAct text → one trajectory per episode; E_FORMAT_UNKNOWN when it holds none. */
+export function parseReact(text: string, where: string): Trajectory[] {
+  const episodes = looksLikeReact(text) ? fromReact(text) : [];
+  if (episodes.length === 0) throw unknownFormat(where, `text starting ${JSON.stringify(text.slice(0, 60))}`);
+  return episodes;
 }
