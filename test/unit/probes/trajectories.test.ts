@@ -160,6 +160,22 @@ describe('OpenAI-style chat', () => {
   });
 });
 
+describe('OpenAI-style chat, one conversation per JSONL line', () => {
+  it('arguments as objects and content as {text} parts are read like strings; each line is a probe', async () => {
+    const [a, b] = await load('openai-chat.jsonl');
+    expect([a?.id, a?.answer, b?.id, b?.answer]).toEqual([
+      'acc_search-openai-chat.jsonl:1',
+      'Ilse Marren',
+      'acc_search-openai-chat.jsonl:2',
+      '212 km',
+    ]);
+    expect(piece(a, 'https://wiki.example.org/Kestrel_Press')?.kind).toBe('evidence');
+    expect(piece(a, 'https://birds.example.org/kestrel')?.kind).toBe('distractor');
+    expect(piece(b, 'https://wiki.example.org/Aldra')?.text).toContain('212 km long');
+    expect(question(b)).toBe('Question: How long is the Aldra?');
+  });
+});
+
 describe('ReAct', () => {
   it('HotpotQA log: one probe per episode, each with its own answer; the last observation before Finish is evidence', async () => {
     const probes = await load('react-hotpotqa.log');
