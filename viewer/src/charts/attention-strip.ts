@@ -43,8 +43,6 @@ interface Bar {
   mass: number;
 }
 
-const SEGMENT_ROW = 'segments';
-
 /**
  * The long-context attention strip: the probe's segments as coloured bands, and per model the
  * attention of the chosen query row(s) pooled into pixel columns over the window — summed, so a
@@ -56,7 +54,7 @@ export function attentionStripChart(
   o: AttentionStripOptions = {},
 ): ChartSpec & ChartInteraction {
   const fs = size.fontSize;
-  const margin = { left: fs * 6.6, right: fs * 1.6, top: fs * 0.4, bottom: fs * 3 };
+  const margin = { left: fs * 6.6, right: fs * 2.2, top: fs * 0.4, bottom: fs * 3 };
   const cols = columnEdges(d.window, Math.round(size.width - margin.left - margin.right));
   const exclude = o.excludeSink ? (p: number) => p === 0 : () => false;
   const scale = o.scale ?? 'mass';
@@ -75,8 +73,16 @@ export function attentionStripChart(
     return span === null ? [] : [{ ...s, x1: cols.edges[span.c0]!, x2: cols.edges[span.c1]! }];
   });
   const evidence = bands.filter((b) => b.kind === 'evidence');
-  const rows = [SEGMENT_ROW, ...d.models.map((m) => m.name)];
-  const yMax = Math.max(1e-9, ...bars.map((b) => b.y));
+  // Rows are laid out by hand on one linear y scale (0 at the top): a thin segment band, then one
+  // taller row per model, whose bars are scaled to the largest column of all models (one scale).
+  const segH = 0.45;
+  const gap = 0.15;
+  const row0 = (i: number) => segH + gap + i * (1 + gap);
+  const yTotal = row0(d.models.length) - gap;
+  const yMax = Math.max(1e-12, ...bars.map((b) => b.y));
+  const rowOf = new Map(d.models.map((m, i) => [m.name, i]));
+  const barY = (b: Bar) => row0(rowOf.get(b.model)! + 1) - gap;
+  const labels = [{ y: segH / 2, text: 'segments' }, ...d.models.map((m, i) => ({ y: row0(i) + 0.5, text: m.name }))];
   const yLabel = scale === 'row' ? 'share of row max' : scale === 'sqrt' ? '√ mass' : 'mass / column';
   const queries = d.queryPositions.filter((q) => q >= d.window.start && q < d.window.end);
   const modelColor = (name: string) => MODEL_STYLE[d.models.find((m) => m.name === name)?.role ?? 'tuned'].color;
@@ -94,38 +100,46 @@ export function attentionStripChart(
       marginTop: margin.top,
       marginBottom: margin.bottom,
       x: { domain: [d.window.start, d.window.end], label: 'token position', labelOffset: fs * 2.6, tickSize: 3 },
-      y: { domain: [0, yMax], axis: null },
-      fy: { domain: rows, label: null, padding: 0.12, tickFormat: (r: string) => (r === SEGMENT_ROW ? 'segments' : r) },
+      y: { domain: [yTotal, 0], axis: null },
       color: { type: 'ordinal', domain: kindsPresent(d.segments), range: kindsPresent(d.segments).map(segmentColor) },
       marks: [
-        Plot.rect(bands, { x1: 'x1', x2: 'x2', y1: 0, y2: yMax, fy: () => SEGMENT_ROW, fill: 'kind' }),
-        ...d.models.map((m) =>
+        Plot.rect(bands, { x1: 'x1', x2: 'x2', y1: 0, y2: segH, fill: 'kind' }),
+        ...d.models.map((_, i) =>
           Plot.rect(evidence, {
             x1: 'x1',
             x2: 'x2',
-            y1: 0,
-            y2: yMax,
-            fy: () => m.name,
+            y1: row0(i),
+            y2: row0(i) + 1,
             fill: segmentColor('evidence'),
             fillOpacity: 0.15,
           }),
         ),
-        Plot.rect(bars, { x1: 'x1', x2: 'x2', y1: 0, y2: 'y', fy: 'model', fill: (b: Bar) => modelColor(b.model) }),
-        // Query tokens: ticks under the segment bands, so many rows do not hide the bars.
-        Plot.ruleX(queries, {
-          x: (q: number) => q,
-          fy: () => SEGMENT_ROW,
-          y1: 0,
-          y2: yMax * 0.3,
-          stroke: INK,
-          strokeWidth: 0.8,
+        Plot.ruleY(
+          d.models.map((_, i) => row0(i) + 1),
+          { stroke: '#cfcfcf', strokeWidth: 0.6 },
+        ),
+        Plot.rect(bars, {
+          x1: 'x1',
+          x2: 'x2',
+          y1: barY,
+          y2: (b: Bar) => barY(b) - (b.y / yMax) * 0.96,
+          fill: (b: Bar) => modelColor(b.model),
+        }),
+        // Query tokens: ticks at the foot of the segment band, so many rows do not hide the bars.
+        Plot.ruleX(queries, { x: (q: number) => q, y1: segH * 0.55, y2: segH, stroke: INK, strokeWidth: 0.8 }),
+        Plot.text(labels, {
+          x: d.window.start,
+          y: 'y',
+          text: 'text',
+          textAnchor: 'end',
+          dx: -fs * 0.5,
+          fontSize: fs * 0.9,
         }),
         Plot.tip(
           bars,
           Plot.pointerX({
             x: (b: Bar) => (b.x1 + b.x2) / 2,
-            y: 'y',
-            fy: 'model',
+            y: (b: Bar) => barY(b) - (b.y / yMax) * 0.96,
             fontSize: fs,
             title: (b: Bar) => `${b.model}: tokens ${b.x1}–${b.x2 - 1}\nmass ${num(b.mass)}`,
           }),

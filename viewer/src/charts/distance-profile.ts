@@ -83,6 +83,7 @@ export function distanceProfileChart(
   );
   const shown = points.filter((p) => p.bin <= lastBin);
   const families = [...new Set(panels.map((p) => p.family))];
+  const yTicks = decades(shown.flatMap((p) => [p.lo, p.hi, p.value]));
   const binEdges = new Map(points.map((p) => [p.bin, p.binLo]));
   const labels = panels.map((p) => ({
     family: p.family,
@@ -124,7 +125,8 @@ export function distanceProfileChart(
         labelOffset: fs * 4.4,
         grid: true,
         tickFormat: log ? tickNumber : undefined,
-        ticks: log ? decades(shown.flatMap((p) => [p.lo, p.hi])) : 5,
+        ticks: log ? yTicks : 5,
+        ...(log ? { domain: [yTicks[0]!, yTicks.at(-1)!] } : {}),
       },
       marks: [
         ...(['base', 'tuned'] as const).map((role) =>

@@ -111,3 +111,9 @@ export function unitOf(index: RunIndex, model: string, probeId: string): UnitEnt
   const unit = index.manifest.units[`${model}/${probeId}`];
   return unit?.status === 'done' ? unit : undefined;
 }
+
+/** Whether a run of this schema version has `tokens.arrow` (added in 1.1.0). */
+export function hasTokenTable(schemaVersion: string): boolean {
+  const [major, minor] = schemaVersion.split('.').map(Number);
+  return major! > 1 || (major === 1 && minor! >= 1);
+}

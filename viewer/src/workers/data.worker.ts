@@ -7,7 +7,7 @@ import {
   loadRoutingGrid,
   loadSegmentMass,
 } from '../data/probe-data.ts';
-import { loadRunIndex, unitOf, type RunIndex } from '../data/run-index.ts';
+import { hasTokenTable, loadRunIndex, unitOf, type RunIndex } from '../data/run-index.ts';
 import { RunDataError } from '../data/run-files.ts';
 import type { WorkerRequest, WorkerResponse } from './protocol.ts';
 
@@ -21,7 +21,8 @@ const post = (message: WorkerResponse, transfer: Transferable[] = []) =>
   (self as DedicatedWorkerGlobalScope).postMessage(message, transfer);
 
 function transferables(value: unknown, out: Transferable[] = []): Transferable[] {
-  if (ArrayBuffer.isView(value) && !(value.buffer instanceof SharedArrayBuffer)) out.push(value.buffer as ArrayBuffer);
+  if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer && !out.includes(value.buffer))
+    out.push(value.buffer);
   else if (value !== null && typeof value === 'object')
     for (const v of Object.values(value as Record<string, unknown>)) transferables(v, out);
   return out;
@@ -43,7 +44,10 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'index':
       return (index ??= loadRunIndex(files));
     case 'tokens':
-      return loadProbeTokens(cache, req.args.probe);
+      // tokens.arrow exists from run-store 1.1 on; older runs would only log a 404.
+      return hasTokenTable((await (index ??= loadRunIndex(files))).manifest.schema_version)
+        ? loadProbeTokens(cache, req.args.probe)
+        : null;
     case 'attention':
       return loadAttentionLayer(cache, await unit(req.args.model, req.args.probe), req.args.layer);
     case 'segmentMass':
