@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import type { EncodeOptions, GraphBuilder } from '../onnx/graph-builder.ts';
 import { writeFailure } from './atomic-write.ts';
+
+const { onnx } = onnxProto;
 
 export interface ExternalModelFiles {
   modelPath: string;
@@ -58,4 +61,18 @@ export function writeOnnxWithExternalData(
   }
   const modelSha256 = createHash('sha256').update(model).digest('hex');
   return { modelPath, dataPath, modelBytes: model.length, dataBytes, dataSha256, modelSha256 };
+}
+
+/**
+ * Writes a decoded model (e.g. with extra outputs) as a hidden copy beside `besidePath`, so its
+ * external-data locations still resolve; returns the copy's path. The caller removes it.
+ */
+export function writeModelCopyBeside(besidePath: string, model: onnxProto.onnx.IModelProto, tag: string): string {
+  const path = join(dirname(besidePath), `.${tag}-${process.pid}.${basename(besidePath)}`);
+  try {
+    writeFileSync(path, onnx.ModelProto.encode(model).finish());
+  } catch (error) {
+    throw writeFailure(error, path);
+  }
+  return path;
 }

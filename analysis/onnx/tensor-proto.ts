@@ -53,7 +53,10 @@ const u32 = new Uint32Array(f32.buffer);
 /** One float32 → IEEE half bits, rounded to nearest even; overflow → ±Inf, NaN stays NaN (quiet). */
 export function float32ToFloat16Bit(x: number): number {
   f32[0] = x;
-  const bits = u32[0]!;
+  return float32BitsToFloat16Bits(u32[0]!);
+}
+
+function float32BitsToFloat16Bits(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
   const exp = (bits >>> 23) & 0xff;
   const mant = bits & 0x7fffff;
@@ -88,7 +91,22 @@ export function float16BitToFloat32(h: number): number {
 /** Float32 values → half bits (round to nearest even), element by element. */
 export function float32ToFloat16Bits(a: ArrayLike<number>): Uint16Array {
   const out = new Uint16Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = float32ToFloat16Bit(a[i]!);
+  const bits = a instanceof Float32Array ? new Uint32Array(a.buffer, a.byteOffset, a.length) : null;
+  for (let i = 0; i < a.length; i++) {
+    let x: number;
+    if (bits !== null) x = bits[i]!;
+    else {
+      f32[0] = a[i]!;
+      x = u32[0]!;
+    }
+    const exp = (x >>> 23) & 0xff;
+    // Inline fast path for the normal half range (how weights are): the general case handles the rest.
+    if (exp > 112 && exp < 143) {
+      const half = ((exp - 112) << 10) | ((x >>> 13) & 0x3ff);
+      const rest = x & 0x1fff;
+      out[i] = ((x >>> 16) & 0x8000) | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1) ? 1 : 0));
+    } else out[i] = float32BitsToFloat16Bits(x);
+  }
   return out;
 }
 
