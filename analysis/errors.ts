@@ -75,6 +75,16 @@ export const ERROR_CODES = {
     cause: 'The port `acc-lens view` should listen on is taken by another program or not allowed for this user.',
     fix: 'Pass another port with --port N (--port 0 picks a free one).',
   },
+  E_METRICS_MISSING: {
+    exit: 13,
+    cause: 'A run has no metrics (no RUN/metrics/summary.json), or not the tables a command needs.',
+    fix: 'Run `acc-lens metrics RUN` first.',
+  },
+  E_OUTPUT_EXISTS: {
+    exit: 14,
+    cause: 'An output file already exists and would be replaced.',
+    fix: 'Pass --force to replace it, or choose another --out folder.',
+  },
   E_INTERNAL: {
     exit: 70,
     cause: 'An unexpected internal error.',
