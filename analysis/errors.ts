@@ -85,6 +85,11 @@ export const ERROR_CODES = {
     cause: 'An output file already exists and would be replaced.',
     fix: 'Pass --force to replace it, or choose another --out folder.',
   },
+  E_VIEWER_BUILD: {
+    exit: 13,
+    cause: 'Vite could not build the viewer from viewer/src (a source file has an error or is missing).',
+    fix: 'Fix the file the message names (or restore it with git); `npm run build:viewer` shows the same error.',
+  },
   E_INTERNAL: {
     exit: 70,
     cause: 'An unexpected internal error.',
