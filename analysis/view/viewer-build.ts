@@ -1,5 +1,6 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AccLensError } from '../errors.ts';
 import { writeFailure, writeFileAtomic } from '../io/atomic-write.ts';
 import { hashInputs, inputPaths, STAMP_FILE, staleReason, type Stamp } from './build-stamp.ts';
 
@@ -96,7 +97,9 @@ export async function ensureViewerBuilt(options: EnsureOptions = {}): Promise<bo
     );
   } catch (error) {
     write(' failed\n');
-    throw writeFailure(error, distDir);
+    const failure = writeFailure(error, distDir);
+    if (failure instanceof AccLensError) throw failure;
+    throw new AccLensError('E_VIEWER_BUILD', `the viewer could not be built: ${(error as Error).message}`);
   }
   return true;
 }

@@ -155,6 +155,25 @@ describe('the viewer build stamp', () => {
     expect(notice.trim().split('\n')).toHaveLength(2);
   });
 
+  it("a failing build is E_VIEWER_BUILD with Vite's message; a read-only dist is E_WRITE_FAILED", async () => {
+    const root = await project();
+    const dist = join(root, 'viewer', 'dist');
+    const throwing =
+      (error: Error): ViewerBuilder =>
+      async () =>
+        Promise.reject(error);
+    const ensure = (builder: ViewerBuilder) =>
+      ensureViewerBuilt({ projectRoot: root, distDir: dist, builder, write: () => {} });
+    await expect(ensure(throwing(new Error('Could not resolve ./views/X.svelte')))).rejects.toMatchObject({
+      code: 'E_VIEWER_BUILD',
+      message: expect.stringContaining('Could not resolve ./views/X.svelte'),
+    });
+    await expect(ensure(throwing(Object.assign(new Error('read-only'), { code: 'EROFS' })))).rejects.toMatchObject({
+      code: 'E_WRITE_FAILED',
+    });
+    expect(await staleReason(root, dist)).toBe('it is not built yet');
+  });
+
   it('a source edited while the build runs leaves no stamp, so the next start builds again', async () => {
     const root = await project();
     const dist = join(root, 'viewer', 'dist');
