@@ -4,7 +4,7 @@ import { demoCommand } from './commands/demo.ts';
 import { modelsCommand } from './commands/models.ts';
 import { probesCommand } from './commands/probes.ts';
 import { instrumentCommand } from './commands/instrument.ts';
-import { figuresCommand } from './commands/pending.ts';
+import { figuresCommand } from './commands/figures.ts';
 import { viewCommand } from './commands/view.ts';
 import { metricsCommand } from './commands/metrics.ts';
 import { captureCommand } from './commands/capture.ts';

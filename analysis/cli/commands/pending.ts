@@ -17,10 +17,3 @@ export function pendingCommand(name: string, summary: string, usage: string, iss
     },
   };
 }
-
-export const figuresCommand = pendingCommand(
-  'figures',
-  'Render paper figures (SVG/PNG/PDF) for a run.',
-  'Usage: acc-lens figures runs/NAME --out DIR [--format svg,png,pdf]',
-  'the figures issue',
-);

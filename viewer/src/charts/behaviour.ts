@@ -34,7 +34,7 @@ export function behaviourChart(
     description:
       'Scatter of per-probe mean answer log-probability against evidence lift at the link head, per model, with correlations.',
     plot: {
-      marginLeft: fs * 5,
+      marginLeft: fs * 6,
       marginRight: fs * 1,
       marginTop: fs * 1.4,
       marginBottom: fs * 3.2,
@@ -49,12 +49,15 @@ export function behaviourChart(
         ticks: 4,
       },
       y: {
-        label: 'mean answer log-prob (nats/token)',
+        label: 'answer log-prob (nats/token)',
         labelAnchor: 'center',
         labelArrow: 'none',
-        labelOffset: fs * 4.4,
+        labelOffset: fs * 5.4,
         grid: true,
+        nice: true,
+        ticks: 5,
       },
+
       marks: [
         Plot.dot(
           shown.filter((p) => p.lift > 0),
@@ -71,12 +74,18 @@ export function behaviourChart(
         Plot.text(stats, {
           fx: 'model',
           text: 'text',
-          frameAnchor: 'top-left',
-          dx: fs * 0.4,
-          dy: fs * 0.3,
-          lineAnchor: 'top',
+          frameAnchor: 'bottom-right',
+          dx: -fs * 0.4,
+          dy: -fs * 0.3,
+          lineAnchor: 'bottom',
+          textAnchor: 'end',
           fontSize: fs * 0.85,
+          fill: '#111',
+          stroke: 'white',
+          strokeWidth: 3,
+          paintOrder: 'stroke',
         }),
+
         Plot.tip(
           shown.filter((p) => p.lift > 0),
           Plot.pointer({

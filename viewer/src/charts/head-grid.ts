@@ -78,12 +78,14 @@ export function headGridChart(grid: HeadGrid, size: ChartSize, o: HeadGridOption
   return {
     id: isDelta ? 'head-grid-delta' : 'head-grid',
     title: isDelta ? `Δ ${label} per head` : `${label} per head`,
-    subtitle: `${scope}; ${isDelta ? 'paired bootstrap CIs in the tooltip' : `${models.base} | ${models.tuned}, one scale`}`,
+    subtitle: `${scope}; ${isDelta ? `tuned − base over ${grid.cells.find((c) => c !== null)?.n ?? 0} probes` : `${models.base} | ${models.tuned} on one scale`}`,
     size,
     description: `Heatmap of ${label} for every layer (rows) and head (columns), ${isDelta ? 'tuned minus base' : 'base and tuned'}, ${scope}.`,
     plot: {
       marginLeft: fs * 4,
-      marginRight: fs * 0.6,
+      // Small grids keep square-ish cells (at most 4 em wide) instead of stretching over the width.
+      marginRight: Math.max(fs * 0.6, size.width - fs * 4 - (isDelta ? 1 : 2.1) * grid.nHeads * fs * 4),
+
       marginTop: isDelta ? fs * 0.6 : fs * 1.6,
       marginBottom: fs * 3.2,
       padding: 0,
@@ -131,3 +133,13 @@ export function headGridChart(grid: HeadGrid, size: ChartSize, o: HeadGridOption
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** A height that keeps cells legible and not flatter than 0.6 : 1, for a grid drawn `width` wide. */
+export function headGridHeight(grid: HeadGrid, width: number, fontSize: number, panels = 1): number {
+  const frameW = (width - fontSize * 4.6) / panels;
+  const cellW = Math.min(fontSize * 4, frameW / Math.max(1, grid.nHeads));
+  const cellH = Math.min(fontSize * 2.6, Math.max(3, 0.7 * cellW));
+
+  const chrome = fontSize * (grid.nLayers > 0 ? 12 : 8);
+  return Math.round(chrome + grid.nLayers * cellH);
+}

@@ -191,3 +191,11 @@ export function routingStripChart(
     },
   };
 }
+
+/** A height at which every layer row is at least one label tall (≤ 8 layers) or ≥ 1.5 units (more layers). */
+export function routingStripHeight(nLayers: number, nModels: number, fontSize: number): number {
+  const blocks = nModels + (nModels === 2 ? 1 : 0);
+  const rowH = nLayers <= 8 ? fontSize * 1.05 : Math.max(1.5, Math.min(fontSize * 0.6, 300 / (nLayers * blocks)));
+  const rows = nLayers * blocks + Math.max(1, Math.round(nLayers / 6)) + blocks * Math.max(1, Math.round(nLayers / 16));
+  return Math.round(fontSize * 13 + rows * rowH);
+}
