@@ -17,8 +17,9 @@ export function isLoopbackHostHeader(header: string | undefined): boolean {
   return isLoopbackAddress(name);
 }
 
-/** The URL origin for a bound address and port (IPv6 literals in brackets). */
+/** The URL origin to open for a bound address and port: IPv6 literals in brackets, a wildcard bind via 127.0.0.1. */
 export function originFor(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return `http://127.0.0.1:${port}`;
   const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `http://${name}:${port}`;
 }

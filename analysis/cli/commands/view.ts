@@ -26,7 +26,8 @@ The URL holds the whole selection, so a view can be reloaded, bookmarked and sha
 
 The server is read-only and answers only GET/HEAD for the run's files (under /run/, with HTTP
 Range requests) and the built viewer; it refuses paths and symlinks that leave the run folder.
-The first start after a fresh clone or a source change builds the viewer (a few seconds, one line).
+\`npm ci\` builds the viewer; when viewer/dist is missing or older than its sources (after editing
+the viewer), the next start builds it first (a few seconds, one line).
 
 Options:
   --port N    port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
