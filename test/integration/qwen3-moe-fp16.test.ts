@@ -65,7 +65,7 @@ describe('float16 graphs (buildQwen3MoeGraph dtype float16) on the CPU provider'
     expect([elem('past_key_values.0.key'), elem('present.1.value'), elem('logits')]).toEqual([F16, F16, F16]);
     expect([elem('attn_probs.0'), elem('router_probs.0')]).toEqual([F32, F32]);
     const q32 = onnx.ModelProto.decode(buildQwen3MoeGraph(weights, { form: 'unfused' })).graph!.initializer!.find((t) =>
-      t.name.endsWith('layers.0/self_attn/q_proj.weight'),
+      t.name?.endsWith('layers.0/self_attn/q_proj.weight'),
     )!;
     const q16 = m.graph!.initializer!.find((t) => t.name === q32.name)!;
     expect(q16.dataType).toBe(F16);
