@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
     return () => benchCapture({ out: null });
   },
   metrics: async () => (await import('./metrics.ts')).benchMetrics,
+  import: async () => (await import('./import.ts')).benchImport,
 };
 
 /** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default) and writes their results. */
