@@ -151,10 +151,11 @@ export function attentionStripChart(
       items: [
         ...kindsPresent(d.segments).map((k) => ({ label: k, color: segmentColor(k), shape: 'rect' as const })),
         ...d.models.map((m) => ({
-          label: `${m.name} (kept ${num(m.keptMass)})`,
+          label: `${m.name} (top-k keeps ${num(m.keptMass)} of each row)`,
           color: MODEL_STYLE[m.role].color,
           shape: 'rect' as const,
         })),
+        { label: 'query tokens', color: INK, shape: 'rect' as const },
       ],
     },
     pick: (datum) => {

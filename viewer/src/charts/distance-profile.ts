@@ -85,11 +85,17 @@ export function distanceProfileChart(
   const families = [...new Set(panels.map((p) => p.family))];
   const yTicks = decades(shown.flatMap((p) => [p.lo, p.hi, p.value]));
   const binEdges = new Map(points.map((p) => [p.bin, p.binLo]));
+  // Families name the rows (right axis); panel labels stay short enough for narrow columns.
+  const slots = Math.max(1, ...panels.map((p) => p.slot + 1));
+  const panelW = (size.width - fs * 6) / slots;
+  const nTicks = panelW > fs * 20 ? 5 : 3;
+
   const labels = panels.map((p) => ({
     family: p.family,
     slot: p.slot,
-    text: `${families.length > 1 ? `${p.family} · ` : ''}L${p.profile.layer}${p.profile.change === null ? '' : ` · JS ${num(p.profile.change.js)} bits`}`,
+    text: `L${p.profile.layer}${p.profile.change === null ? '' : panelW > fs * 20 ? ` · JS ${num(p.profile.change.js)} bits` : ` · ${num(p.profile.change.js)}`}`,
   }));
+
   const byModel = (role: 'base' | 'tuned') => shown.filter((p) => p.model === models[role]);
   const facet = { fx: 'slot', fy: 'family' } as const;
   const qs = panels[0]?.profile.querySet ?? '';
@@ -97,23 +103,28 @@ export function distanceProfileChart(
   return {
     id: 'distance-profiles',
     title: 'Attention over distance, most-changed layers',
-    subtitle: `Head-averaged mass per distance bin from ${qs} tokens; bands: 95% bootstrap CIs over probes${n}; ${o.selection ?? 'layers ranked by base-vs-tuned JS divergence'}${log ? `; mass < ${PROFILE_FLOOR} drawn at the floor` : ''}`,
+    subtitle: `Head-averaged mass per distance bin, ${qs} tokens; 95% bootstrap bands${n}; ${o.selection ?? 'layers ranked by base-vs-tuned JS divergence'}; panel labels: layer · JS (bits)`,
     size,
     description: `Attention mass by query–key distance (32 log-spaced bins) for base and tuned, per family and most-changed layer, with confidence bands.`,
     plot: {
       marginLeft: fs * 5,
-      marginRight: fs * 1,
+      marginRight: families.length > 1 ? fs * 0.62 * Math.max(...families.map((f) => f.length)) + fs : fs,
       marginTop: fs * 1.6,
       marginBottom: fs * 3.4,
-      fx: { label: null, axis: null, padding: 0.08 },
-      fy: { label: null, domain: families, padding: 0.14, axis: null },
+      fx: { label: null, axis: null, padding: 0.1 },
+      fy: { label: null, domain: families, padding: 0.22, axis: families.length > 1 ? 'right' : null, tickSize: 0 },
       x: {
         label: 'query–key distance (tokens, log-spaced bins)',
         labelOffset: fs * 3,
         labelAnchor: 'center',
         labelArrow: 'none',
         domain: [0, lastBin],
-        ticks: Array.from({ length: 5 }, (_, i) => Math.round((i * lastBin) / 4)),
+        // Narrow panels keep tick labels off the panel edges, where neighbours' labels would collide.
+        ticks:
+          nTicks === 5
+            ? [0, 1, 2, 3, 4].map((i) => Math.round((i * lastBin) / 4))
+            : [0.12, 0.5, 0.88].map((t) => Math.round(t * lastBin)),
+
         tickFormat: (b: number) => distanceLabel(binEdges.get(b) ?? b),
         tickSize: 3,
       },
