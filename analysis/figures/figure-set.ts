@@ -30,7 +30,7 @@ export interface FigureDef {
 
 const models = (ctx: FigureContext) => ctx.index.pair ?? { base: 'base', tuned: 'tuned' };
 const summaryOf = (ctx: FigureContext) => ctx.index.summary!;
-const primaryQuerySet = (ctx: FigureContext) => summaryOf(ctx).attention.primary_query_set ?? 'answer';
+const primaryQuerySet = (ctx: FigureContext) => ctx.index.summary?.attention.primary_query_set ?? 'answer';
 
 const distanceFigure: FigureDef = {
   name: '01-attention-distance-profiles',
