@@ -23,5 +23,7 @@ describe('acc-lens demo --quick (acceptance: the README quick start on the embed
     expect(stdout).not.toContain('✗');
     expect(existsSync(join(out, 'metrics', 'summary.json'))).toBe(true);
     expect(existsSync(`${out}.probes.jsonl`)).toBe(true);
+    for (const ext of ['svg', 'png', 'pdf', 'caption.md'])
+      expect(existsSync(join(out, 'figures', `01-attention-distance-profiles.${ext}`)), ext).toBe(true);
   }, 300_000);
 });

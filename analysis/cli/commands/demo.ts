@@ -14,6 +14,8 @@ import { isTerminal, parseFlags, type Command } from '../command.ts';
 import { DEMO_SIZES, demoProbes } from '../demo/demo-probes.ts';
 import { runSource, writeMetrics } from './metrics.ts';
 import { serveRun } from './view.ts';
+import { loadFigureContext } from '../../figures/context.ts';
+import { writeFigureSet } from '../../figures/write-figures.ts';
 
 const HELP = `Usage: acc-lens demo [--quick] [--no-serve] [--out DIR] [--ep auto|cpu|cuda]
 
@@ -25,7 +27,8 @@ Runs the whole acc-lens pipeline on the embedded reference model pair — no dow
   4. metrics  computes the comparisons with bootstrap confidence intervals and prints the report
   5. check    compares what the metrics found with ground-truth.json — the mechanisms planted in
               the tuned model — and exits 1 if anything was missed
-  6. view     serves the viewer for the run on http://127.0.0.1:7450/ and opens it, until Ctrl-C
+  6. figures  renders the paper figures (SVG, PNG, PDF + captions) into RUN/figures
+  7. view     serves the viewer for the run on http://127.0.0.1:7450/ and opens it, until Ctrl-C
 
 Options:
   --quick       4 probes per family at ~1k tokens (under a minute); default 6 per family at ~4k
@@ -34,9 +37,7 @@ Options:
   --ep EP       execution provider: auto (CUDA when available, else CPU), cpu, cuda
 
 Rerunning resumes: the pair is reused, probes are the same bytes, finished captures are kept.
-Afterwards: acc-lens view RUN, acc-lens metrics RUN --json, acc-lens export RUN --parquet.`;
-
-const NOT_BUILT = ['figures  (acc-lens figures RUN --out DIR): not built yet'];
+Afterwards: acc-lens view RUN, acc-lens figures RUN --out DIR, acc-lens export RUN --parquet.`;
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -63,7 +64,7 @@ export const demoCommand: Command = {
     const size = values.quick ? DEMO_SIZES.quick : DEMO_SIZES.full;
     const out = resolve(values.out ?? join('runs', values.quick ? 'demo-quick' : 'demo'));
 
-    say('[1/5] reference model pair');
+    say('[1/6] reference model pair');
     const pair = await buildPairFiles(DEFAULT_PAIR_DIR, { reuse: true });
     say(
       pair.reused
@@ -71,14 +72,14 @@ export const demoCommand: Command = {
         : `      built ${pair.files.length} files in ${pair.seconds.toFixed(1)} s → ${DEFAULT_PAIR_DIR}`,
     );
 
-    say(`[2/5] probes: ${size.perFamily} per family × 5 families at ~${size.tokens} tokens`);
+    say(`[2/6] probes: ${size.perFamily} per family × 5 families at ~${size.tokens} tokens`);
     const probesPath = `${out}.probes.jsonl`;
     await ensureDir(dirname(probesPath));
     const probes = demoProbes(size);
     await writeFileAtomic(probesPath, `${probes.map((p) => JSON.stringify(p)).join('\n')}\n`);
     say(`      wrote ${probes.length} probes → ${probesPath}`);
 
-    say('[3/5] capture: base and tuned (fused graphs)');
+    say('[3/6] capture: base and tuned (fused graphs)');
     const report = progressReporter(isTerminal(), (s) => process.stdout.write(s.startsWith('\r') ? s : `      ${s}`));
     const captureDemo = () =>
       runCapture({
@@ -112,7 +113,7 @@ export const demoCommand: Command = {
       `      ${u.done} units captured, ${u.resumed} already done, ${u.skipped} skipped: ${capture.tokens} tokens in ${capture.seconds.toFixed(1)} s on ${capture.executionProvider} → ${out}`,
     );
 
-    say('[4/5] metrics');
+    say('[4/6] metrics');
     const run = await openRun(out);
     const metrics = await computeMetrics(runSource(run), {
       resamples: 1000,
@@ -126,7 +127,7 @@ export const demoCommand: Command = {
     await writeMetrics(run, metrics);
     say(formatReport(metrics.summary).replace(/^/gm, '      '));
 
-    say('[5/5] check against the planted ground truth (models/reference-pair/ground-truth.json)');
+    say('[5/6] check against the planted ground truth (models/reference-pair/ground-truth.json)');
     const truth = GroundTruthSchema.parse(
       JSON.parse(readFileSync(join(DEFAULT_PAIR_DIR, 'ground-truth.json'), 'utf8')),
     );
@@ -139,8 +140,16 @@ export const demoCommand: Command = {
         : `      ${missed} of ${checks.length} checks FAILED`,
     );
 
-    say('Not there yet:');
-    for (const line of NOT_BUILT) say(`      ${line}`);
+    say(`[6/6] figures → ${join(out, 'figures')}`);
+    const figures = await writeFigureSet(await loadFigureContext(out, { preset: 'double-column' }), {
+      out: join(out, 'figures'),
+      formats: ['svg', 'png', 'pdf'],
+      // The demo owns RUN/figures: a rerun replaces what an earlier demo wrote there.
+      force: true,
+    });
+    say(
+      `      ${figures.written.length / 4} figures × (SVG, PNG, PDF, caption) in ${figures.seconds.toFixed(1)} s`,
+    );
     say(
       `Done in ${((performance.now() - started) / 1000).toFixed(0)} s. Explore: acc-lens view ${out} | acc-lens metrics ${out} --json | acc-lens export ${out} --parquet`,
     );
