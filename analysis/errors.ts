@@ -86,7 +86,7 @@ export const ERROR_CODES = {
     fix: 'Pass --force to replace it, or choose another --out folder.',
   },
   E_VIEWER_BUILD: {
-    exit: 13,
+    exit: 15,
     cause: 'Vite could not build the viewer from viewer/src (a source file has an error or is missing).',
     fix: 'Fix the file the message names (or restore it with git); `npm run build:viewer` shows the same error.',
   },
