@@ -47,7 +47,8 @@ describe('acc-lens figures on a hand-built run', () => {
       matchSnapshot(def.name, chartSvg(figure!.spec));
       names.push(def.name);
     }
-    expect(names.length).toBeGreaterThanOrEqual(6);
+    expect(names).toEqual(FIGURES.map((f) => f.name));
+    expect(names).toHaveLength(8);
   });
 
   it('renders the same bytes twice: SVG, PNG and PDF (fixed creation date)', async () => {
@@ -90,6 +91,37 @@ describe('acc-lens figures on a hand-built run', () => {
     }
     // 3 families × 3 layers × (bins up to the last non-empty one) × 2 models.
     expect(checked).toBeGreaterThan(3 * 3 * 10 * 2);
+  });
+
+  it("figure 4 plots exactly metrics_routing_experts' frequencies, experts in the tuned rank order", async () => {
+    const spec = (await FIGURES.find((f) => f.name.startsWith('04'))!.build(ctx))!.spec;
+    type P = { family: string; layer: number; slot: number; expert: number; base: number; tuned: number };
+    const points = (
+      spec.plot.marks.find((m) => (m as { ariaLabel?: string } | null)?.ariaLabel === 'line') as unknown as {
+        data: P[];
+      }
+    ).data;
+    const t = ctx.index.metrics.metrics_routing_experts!;
+    const at = (model: string, p: P) =>
+      strings(t, 'model').findIndex(
+        (m, j) =>
+          m === model &&
+          strings(t, 'family')[j] === p.family &&
+          numbers(t, 'layer')[j] === p.layer &&
+          numbers(t, 'expert')[j] === p.expert,
+      );
+    for (const p of points) {
+      expect(p.tuned).toBe(numbers(t, 'frequency')[at('tuned', p)]);
+      expect(p.base).toBe(numbers(t, 'frequency')[at('base', p)]);
+      expect(numbers(t, 'rank')[at('tuned', p)]).toBe(p.slot);
+    }
+    // 3 families × 3 layers × top-N experts (N = 3 of 8 experts, the summary's top_n_experts).
+    expect(points).toHaveLength(3 * 3 * ctx.index.summary!.settings.top_n_experts);
+    // Layer 1 is planted: tuned sends each family's rank-0 picks to its own pair of experts, so its top expert
+    // holds more than twice the uniform share (1/8), and base's do not.
+    expect(Math.min(...points.filter((p) => p.layer === 1 && p.slot === 0).map((p) => p.tuned))).toBeGreaterThan(0.25);
+    expect(Math.max(...points.filter((p) => p.layer === 1 && p.slot === 0).map((p) => p.base))).toBeLessThan(0.25);
+
   });
 
   it('the planted head is outlined in figure 3 and is the largest Δ cell', async () => {
