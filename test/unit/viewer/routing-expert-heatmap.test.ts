@@ -157,4 +157,22 @@ describe('expertHeatmapChart', () => {
     const cell = marksData<Cell>(spec, Plot.Rect)[0]!.find((c) => c.layer === 2 && c.expert === 9)!;
     expect(spec.pick!(cell)).toEqual({ family: 'f', layer: 2, expert: 9 });
   });
+
+  it('Δ cells that carry a quarter of the scale or more say their sign in text, for greyscale print', () => {
+    const spec = expertHeatmapChart(small, size, { panel: 'delta' });
+    const signs = marksData<Cell>(spec, Plot.Text)[0]!;
+    // tuned − base: +0.4 − 1/16 on expert 2·layer, 0.04 − 1/16 (≈ −0.02, below a quarter) elsewhere
+    expect(signs.map((c) => [c.layer, c.expert])).toEqual([
+      [0, 0],
+      [1, 2],
+      [2, 4],
+      [3, 6],
+    ]);
+    const svg = svgOf(spec);
+    expect(svg.match(/>\+</g)).toHaveLength(4);
+    expect(spec.subtitle).toContain('+ / −');
+    const raster = expertHeatmapChart(big, size, { panel: 'delta' });
+    expect(marksData(raster, Plot.Text).flat()).toHaveLength(0);
+    expect(raster.subtitle).not.toContain('+ / −');
+  });
 });

@@ -43,8 +43,12 @@ describe('miLayersChart', () => {
     expect(baseDots!.every((p) => p.x < p.layer)).toBe(true);
     const bars = marksData<Datum>(spec, Plot.RuleX)[0]!;
     expect(bars.map((b) => [b.lo, b.hi])).toEqual([...d.base, ...d.tuned].map((p) => [p.lo, p.hi]));
-    const nulls = marksData<Datum>(spec, Plot.Line).find((l) => l.length === 4)!;
-    expect(nulls.map((p) => p.nullMean)).toEqual([...d.base, ...d.tuned].map((p) => p.nullMean));
+    const lines = spec.plot.marks.filter((m) => m instanceof Plot.Line) as unknown as {
+      data: Datum[];
+      channels: { y: { value: string } };
+    }[];
+    const nulls = lines.filter((l) => l.channels.y.value === 'nullMean').map((l) => l.data.map((p) => p.nullMean));
+    expect(nulls).toEqual([d.base.map((p) => p.nullMean), d.tuned.map((p) => p.nullMean)]);
   });
 
   it('the log2(F) ceiling is drawn when it is inside the plotted range and left out when it would flatten the data', () => {
@@ -69,5 +73,26 @@ describe('miLayersChart', () => {
       'selected',
     ]);
     expect(miLayersChart(miLayers(cols, { models, measure: 'top1' }), size).id).toBe('mi-layers-top1');
+  });
+
+  it('above 16 layers the CIs become bands and the markers go, with the same values', () => {
+    const many = miTable(
+      ['base', 'tuned'].flatMap((model) =>
+        Array.from({ length: 48 }, (_, layer) => ({
+          model,
+          layer,
+          measure: 'selections',
+          mi_bits: model === 'tuned' && layer === 20 ? 0.6 : 0.1,
+          null_mean_bits: 0.02,
+        })),
+      ),
+    );
+    const spec = miLayersChart(miLayers(many, { models, measure: 'selections' }), size);
+    expect(marksData(spec, Plot.Dot)).toHaveLength(0);
+    expect(marksData(spec, Plot.RuleX)).toHaveLength(0);
+    const band = marksData<Datum>(spec, Plot.Area)[0]!;
+    expect(band).toHaveLength(96);
+    const peak = band.find((p) => p.model === 'tuned' && p.layer === 20)!;
+    expect([peak.x, peak.lo, peak.hi].map((v) => Math.round(v * 100) / 100)).toEqual([20, 0.55, 0.65]);
   });
 });

@@ -1,6 +1,7 @@
 import * as Plot from '@observablehq/plot';
 import type { AgreementPoint, RoutingAgreement } from '../data/routing-agreement.ts';
 import { estText, niceEvery } from './format.ts';
+import { DENSE_LAYERS } from './mi-layers.ts';
 import { MUTED, segmentColor } from './theme.ts';
 import type { ChartInteraction, ChartSize, ChartSpec, Legend } from './types.ts';
 
@@ -37,7 +38,7 @@ const tokens = (n: number) => n.toLocaleString('en-US');
 /**
  * Token-level agreement of base and tuned routing per layer — share of tokens with the same
  * rank-0 expert, and mean top-k Jaccard — for evidence tokens against all other tokens, with
- * bootstrap CIs; 1 = both models route alike.
+ * bootstrap CIs (error bars, or bands above DENSE_LAYERS layers); 1 = both models route alike.
  */
 export function agreementChart(
   d: RoutingAgreement,
@@ -46,7 +47,8 @@ export function agreementChart(
 ): ChartSpec & ChartInteraction {
   const fs = size.fontSize;
   const sets = d.tokenSets;
-  const dodge = sets.length > 1 ? 0.12 : 0;
+  const dense = d.nLayers > DENSE_LAYERS;
+  const dodge = sets.length > 1 && !dense ? 0.12 : 0;
   const data: Datum[] = d.points.flatMap((p) =>
     MEASURES.map((m) => ({
       measure: m.label,
@@ -77,7 +79,7 @@ export function agreementChart(
     plot: {
       marginTop: fs * 1.6,
       marginRight: fs * 1,
-      marginBottom: fs * 3,
+      marginBottom: fs * 3.3,
       marginLeft: fs * 4.4,
       fx: { domain: MEASURES.map((m) => m.label), label: null, padding: 0.12 },
       x: {
@@ -87,7 +89,7 @@ export function agreementChart(
         label: 'layer',
         labelAnchor: 'center',
         labelArrow: 'none',
-        labelOffset: fs * 2.6,
+        labelOffset: fs * 2.9,
         tickSize: 2,
       },
       y: {
@@ -100,7 +102,23 @@ export function agreementChart(
         tickSize: 2,
       },
       marks: [
-        Plot.ruleX(data, { x: 'x', y1: 'lo', y2: 'hi', fx: 'measure', stroke: (p: Datum) => setStyle(p.set).color }),
+        dense
+          ? Plot.areaY(data, {
+              x: 'x',
+              y1: 'lo',
+              y2: 'hi',
+              fx: 'measure',
+              z: 'set',
+              fill: (p: Datum) => setStyle(p.set).color,
+              fillOpacity: 0.22,
+            })
+          : Plot.ruleX(data, {
+              x: 'x',
+              y1: 'lo',
+              y2: 'hi',
+              fx: 'measure',
+              stroke: (p: Datum) => setStyle(p.set).color,
+            }),
         ...sets.flatMap((s) => [
           Plot.line(of(s), {
             x: 'x',
@@ -110,14 +128,18 @@ export function agreementChart(
             strokeDasharray: setStyle(s).dash ?? undefined,
             strokeWidth: 1.4,
           }),
-          Plot.dot(of(s), {
-            x: 'x',
-            y: 'value',
-            fx: 'measure',
-            symbol: setStyle(s).symbol,
-            fill: setStyle(s).color,
-            r: fs * 0.3,
-          }),
+          ...(dense
+            ? []
+            : [
+                Plot.dot(of(s), {
+                  x: 'x',
+                  y: 'value',
+                  fx: 'measure',
+                  symbol: setStyle(s).symbol,
+                  fill: setStyle(s).color,
+                  r: fs * 0.3,
+                }),
+              ]),
         ]),
         Plot.tip(
           data,

@@ -20,6 +20,10 @@ export interface ExpertHeatmapOptions {
 /** Above this many layer × expert cells per panel the heatmap is one raster (48 × 128 at Qwen3-30B-A3B). */
 export const RASTER_CELLS = 1024;
 
+/** Δ cells at or above this share of the scale's half-range carry a + / − glyph (when cells are drawn). */
+export const SIGN_SHARE = 0.25;
+const SIGN_NOTE = '; + / − where |Δ| ≥ ¼ of the scale';
+
 export const USAGE_LABELS: Record<UsageMeasure, string> = {
   frequency: 'selection frequency (share of top-k picks)',
   gate_usage: 'gate usage (gate weight per token)',
@@ -90,7 +94,7 @@ export function expertHeatmapChart(
   const head = {
     id: isDelta ? 'expert-heatmap-delta' : 'expert-heatmap',
     title: isDelta ? `Δ expert ${label.split(' (')[0]} per layer` : `Expert ${label.split(' (')[0]} per layer`,
-    subtitle: `${u.family}${n} · ${isDelta ? `${models.tuned} − ${models.base}, centred at 0` : `${models.base} (top) | ${models.tuned} (bottom), one scale`}`,
+    subtitle: `${u.family}${n} · ${isDelta ? `${models.tuned} − ${models.base}, centred at 0${SIGN_NOTE}` : `${models.base} (top) | ${models.tuned} (bottom), one scale`}`,
     size,
     legend: { kind: 'ramp' as const, scale: color },
   };
@@ -125,6 +129,12 @@ export function expertHeatmapChart(
   // A box around a row thinner than a few strokes would hide the row; those get a margin pointer instead.
   const sw = Math.max(0.8, fs / 9);
   const boxed = frameH / g.total >= fs * 0.9;
+  // Diverging colours lose their sign in greyscale; cells big enough to hold a glyph say it in text.
+  const span = isDelta && color.domain[1];
+  const signs =
+    isDelta && !raster && frameW / E >= fs * 0.9 && boxed
+      ? data.filter((d) => Math.abs(d.value) >= SIGN_SHARE * (span as number))
+      : [];
   const marks: Plot.Markish[] = [
     ...(raster
       ? []
@@ -138,6 +148,13 @@ export function expertHeatmapChart(
             inset: -0.15, // overlap neighbours so anti-aliasing leaves no hairline seams
           }),
         ]),
+    Plot.text(signs, {
+      x: (d: Datum) => d.expert + 0.5,
+      y: (d: Datum) => d.y0 + 0.5,
+      text: (d: Datum) => (d.value > 0 ? '+' : '−'),
+      fill: (d: Datum) => (Math.abs(d.value) >= 0.6 * (span as number) ? 'white' : INK),
+      fontSize: fs,
+    }),
     ...(boxed
       ? [
           Plot.rect(markedRows, {
@@ -191,6 +208,8 @@ export function expertHeatmapChart(
   ];
   const spec: ChartSpec & ChartInteraction = {
     ...head,
+    // Laid out with the note; dropping it where no glyph is drawn can only shorten the subtitle.
+    subtitle: signs.length > 0 || !isDelta ? head.subtitle : head.subtitle.replace(SIGN_NOTE, ''),
     description: `Heatmap of ${label} for every layer (rows) and expert (columns), ${isDelta ? 'tuned minus base' : 'base above tuned'}, family ${u.family}${n}.`,
     plot: {
       marginTop: margin.top,

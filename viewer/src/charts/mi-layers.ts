@@ -14,17 +14,22 @@ export interface MiLayersOptions {
 type Datum = MiPoint & { model: string; role: 'base' | 'tuned'; x: number };
 
 const MARK_FILL = '#ececec';
+/** Null lines: dash-dot for base, dotted for tuned, so they stay apart in greyscale too. */
+const NULL_DASH = { base: '3,1.5,0.8,1.5', tuned: '0.8,1.5' } as const;
+/** Above this many layers, CIs are bands and points lose their markers. */
+export const DENSE_LAYERS = 16;
 
 /**
  * I(task; expert) per layer, base (dashed, circles) and tuned (solid, triangles), with bootstrap
- * CIs as error bars and each model's family-permutation null mean dotted; the ceiling log2(F) is
+ * CIs (error bars, or bands above DENSE_LAYERS layers) and each model's family-permutation null mean dotted; the ceiling log2(F) is
  * drawn when it falls inside the plotted range.
  */
 export function miLayersChart(d: MiLayers, size: ChartSize, o: MiLayersOptions = {}): ChartSpec & ChartInteraction {
   const fs = size.fontSize;
   const { base, tuned } = d.models;
-  // Nudge the two models apart so their error bars never sit on top of each other.
-  const dodge = 0.14;
+  // Many layers: CI bands and bare lines; few: error bars nudged apart so they never overlap, and markers.
+  const dense = d.nLayers > DENSE_LAYERS;
+  const dodge = dense ? 0 : 0.14;
   const data: Datum[] = [
     ...d.base.map((p) => ({ ...p, model: base, role: 'base' as const, x: p.layer - dodge })),
     ...d.tuned.map((p) => ({ ...p, model: tuned, role: 'tuned' as const, x: p.layer + dodge })),
@@ -43,8 +48,8 @@ export function miLayersChart(d: MiLayers, size: ChartSize, o: MiLayersOptions =
     items: [
       { label: base, color: MODEL_STYLE.base.color, dash: MODEL_STYLE.base.dash },
       { label: tuned, color: MODEL_STYLE.tuned.color, dash: null },
-      { label: `${base} null`, color: MODEL_STYLE.base.color, dash: '1,2' },
-      { label: `${tuned} null`, color: MODEL_STYLE.tuned.color, dash: '1,2' },
+      { label: `${base} null`, color: MODEL_STYLE.base.color, dash: NULL_DASH.base },
+      { label: `${tuned} null`, color: MODEL_STYLE.tuned.color, dash: NULL_DASH.tuned },
       ...(marked.length > 0 ? [{ label: o.marked!.label, color: MARK_FILL, shape: 'rect' as const }] : []),
     ],
   };
@@ -62,11 +67,11 @@ export function miLayersChart(d: MiLayers, size: ChartSize, o: MiLayersOptions =
     title: 'I(task; expert) per layer',
     subtitle: `${what}; ${n}${ci}; null: ${perms} shuffles of family labels across probes`,
     size,
-    description: `Mutual information between task family and expert choice (${what}) per layer for ${base} and ${tuned}, with ${ci} and, dotted in each model's colour, the mean of its family-permutation null${showCeiling ? `; the dotted line at ${num(ceiling!)} bits is the maximum, log2 of ${d.nFamilies} families` : ''}.`,
+    description: `Mutual information between task family and expert choice (${what}) per layer for ${base} and ${tuned}, with ${ci} and, in each model's colour (dash-dot base, dotted tuned), the mean of its family-permutation null${showCeiling ? `; the dotted line at ${num(ceiling!)} bits is the maximum, log2 of ${d.nFamilies} families` : ''}.`,
     plot: {
       marginTop: fs * 1.6,
       marginRight: showCeiling ? fs * 4.8 : fs * 1,
-      marginBottom: fs * 3,
+      marginBottom: fs * 3.3,
       marginLeft: fs * 4,
       x: {
         domain: [-0.5, Math.max(0, d.nLayers - 1) + 0.5],
@@ -75,7 +80,7 @@ export function miLayersChart(d: MiLayers, size: ChartSize, o: MiLayersOptions =
         label: 'layer',
         labelAnchor: 'center',
         labelArrow: 'none',
-        labelOffset: fs * 2.6,
+        labelOffset: fs * 2.9,
         tickSize: 2,
       },
       y: {
@@ -108,38 +113,52 @@ export function miLayersChart(d: MiLayers, size: ChartSize, o: MiLayersOptions =
               }),
             ]
           : []),
-        Plot.line(data, {
-          x: 'layer',
-          y: 'nullMean',
-          z: 'model',
-          stroke: (p: Datum) => MODEL_STYLE[p.role].color,
-          strokeDasharray: '1,2',
-          strokeWidth: 1,
-        }),
-        Plot.ruleX(data, {
-          x: 'x',
-          y1: 'lo',
-          y2: 'hi',
-          stroke: (p: Datum) => MODEL_STYLE[p.role].color,
-          strokeWidth: 1,
-        }),
+        ...(['base', 'tuned'] as const).map((role) =>
+          Plot.line(of(role), {
+            x: 'layer',
+            y: 'nullMean',
+            stroke: MODEL_STYLE[role].color,
+            strokeDasharray: NULL_DASH[role],
+            strokeWidth: 1,
+          }),
+        ),
+        dense
+          ? Plot.areaY(data, {
+              x: 'x',
+              y1: 'lo',
+              y2: 'hi',
+              z: 'model',
+              fill: (p: Datum) => MODEL_STYLE[p.role].color,
+              fillOpacity: 0.22,
+            })
+          : Plot.ruleX(data, {
+              x: 'x',
+              y1: 'lo',
+              y2: 'hi',
+              stroke: (p: Datum) => MODEL_STYLE[p.role].color,
+              strokeWidth: 1,
+            }),
         line('base'),
         line('tuned'),
-        Plot.dot(of('base'), {
-          x: 'x',
-          y: 'value',
-          symbol: MODEL_STYLE.base.symbol,
-          stroke: MODEL_STYLE.base.color,
-          fill: 'white',
-          r: fs * 0.3,
-        }),
-        Plot.dot(of('tuned'), {
-          x: 'x',
-          y: 'value',
-          symbol: MODEL_STYLE.tuned.symbol,
-          fill: MODEL_STYLE.tuned.color,
-          r: fs * 0.32,
-        }),
+        ...(dense
+          ? []
+          : [
+              Plot.dot(of('base'), {
+                x: 'x',
+                y: 'value',
+                symbol: MODEL_STYLE.base.symbol,
+                stroke: MODEL_STYLE.base.color,
+                fill: 'white',
+                r: fs * 0.3,
+              }),
+              Plot.dot(of('tuned'), {
+                x: 'x',
+                y: 'value',
+                symbol: MODEL_STYLE.tuned.symbol,
+                fill: MODEL_STYLE.tuned.color,
+                r: fs * 0.32,
+              }),
+            ]),
         Plot.tip(
           data,
           Plot.pointer({

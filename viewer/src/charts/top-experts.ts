@@ -23,6 +23,7 @@ type Point = {
 };
 
 const ORDINAL = ['most', '2nd most', '3rd most', '4th most', '5th most'];
+const nth = (k: number) => (k === 2 ? '2nd' : k === 3 ? '3rd' : `${k}th`);
 
 function samples(nProbes: Record<string, number | null>): string {
   const counts = [...new Set(Object.values(nProbes))];
@@ -62,7 +63,7 @@ export function topExpertsChart(
     text: `L${p.layer.layer} · JS ${p.layer.js.value.toPrecision(2)}`,
   }));
   const top = Math.max(1e-9, ...points.flatMap((p) => [p.base, p.tuned]).filter(Number.isFinite));
-  const margin = { top: fs * 1.3, right: fs * 1.6, bottom: fs * 3.4, left: fs * 4.4 };
+  const margin = { top: fs * 1.3, right: fs * 1.6, bottom: fs * 3.4, left: fs * 5.4 };
   const rowGap = fs * 3.2;
   const legend: Legend = {
     kind: 'swatches',
@@ -83,6 +84,9 @@ export function topExpertsChart(
   const frameW = size.width - margin.left - margin.right;
   const slotPt = frameW / columns / Math.max(1, d.n);
   const rotateIds = slotPt < fs * 1.9;
+  // Rotated ids need about one line height each; thinner slots show every k-th id (all are in the tooltip).
+  const idEvery = rotateIds ? Math.max(1, Math.ceil((fs * 0.95) / slotPt)) : 1;
+  const r = Math.min(fs * 0.3, slotPt * 0.42);
   const styled = (role: 'base' | 'tuned') => ({
     x: 'slot',
     y: role,
@@ -114,7 +118,7 @@ export function topExpertsChart(
       x: {
         domain: [-0.6, Math.max(1, d.n) - 0.4],
         ticks: [],
-        label: `expert (in ${tuned} rank order)`,
+        label: `expert (in ${tuned} rank order${idEvery > 1 ? `; every ${nth(idEvery)} id shown` : ''})`,
         labelAnchor: 'center',
         labelArrow: 'none',
         labelOffset: fs * 3,
@@ -123,6 +127,7 @@ export function topExpertsChart(
         domain: [0, top * 1.12],
         label: `${short} (share)`,
         labelAnchor: 'center',
+        labelOffset: fs * 4.4,
         labelArrow: 'none',
         ticks: 3,
         tickSize: 2,
@@ -137,23 +142,26 @@ export function topExpertsChart(
           strokeWidth: 1.2,
         }),
         Plot.line(points, { ...styled('tuned'), z: (p: Point) => `${p.family}/${p.column}`, strokeWidth: 1.4 }),
-        Plot.dot(points, { ...styled('base'), symbol: MODEL_STYLE.base.symbol, r: fs * 0.3, fill: 'white' }),
+        Plot.dot(points, { ...styled('base'), symbol: MODEL_STYLE.base.symbol, r, fill: 'white' }),
         Plot.dot(points, {
           ...styled('tuned'),
           symbol: MODEL_STYLE.tuned.symbol,
-          r: fs * 0.32,
+          r: r * 1.07,
           fill: MODEL_STYLE.tuned.color,
         }),
-        Plot.text(points, {
-          x: 'slot',
-          y: 0,
-          fx: 'column',
-          fy: 'family',
-          text: (p: Point) => String(p.expert),
-          fontSize: fs * 0.75,
-          fill: INK,
-          ...(rotateIds ? { rotate: -90, textAnchor: 'end', dy: fs * 0.3 } : { lineAnchor: 'top', dy: fs * 0.35 }),
-        }),
+        Plot.text(
+          points.filter((p) => p.slot % idEvery === 0),
+          {
+            x: 'slot',
+            y: 0,
+            fx: 'column',
+            fy: 'family',
+            text: (p: Point) => String(p.expert),
+            fontSize: fs * 0.75,
+            fill: INK,
+            ...(rotateIds ? { rotate: -90, textAnchor: 'end', dy: fs * 0.3 } : { lineAnchor: 'top', dy: fs * 0.35 }),
+          },
+        ),
         Plot.text(headers, {
           fx: 'column',
           fy: 'family',
