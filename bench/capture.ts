@@ -56,8 +56,8 @@ async function child(a: ChildArgs): Promise<ChildResult> {
   const { openModel } = await import('../analysis/capture/session.ts');
   const probe = benchProbe(a.tokens);
   const t0 = performance.now();
-  let run = 0,
-    setup = 0,
+  let run: number,
+    setup: number,
     fetched = 0;
   if (a.mode === 'plain') {
     const m = await openModel(a.model, { ep: 'cpu' });

@@ -19,7 +19,6 @@ const PROBES = 64,
   TOP_K = 2,
   ROW_K = 64;
 const FAMILIES = ['mrcr', 'graphwalks', 'acc_search', 'acc_swe', 'acc_sql'];
-const SEGMENTS = 20; // instruction, 9 evidence, 9 distractor, question (+ answer)
 
 function layout(p: number) {
   const segs: { kind: string; start: number; end: number }[] = [{ kind: 'instruction', start: 0, end: 16 }];

@@ -1,5 +1,4 @@
 import { captureName } from '../onnx/instrument/index.ts';
-import { N_DISTANCE_BINS } from '../schema/distance-bins.ts';
 import type { ChunkSelection } from './chunk-feeds.ts';
 import { ANSWER_LOGPROBS } from './logit-head.ts';
 import type { CapturePlan } from './plan.ts';

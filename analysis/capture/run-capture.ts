@@ -94,7 +94,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
       tokens = 0;
     const counts = { done: 0, skipped: 0, resumed: 0, total: mine.length * instrumented.length };
     let tokensLeft = instrumented.length * mine.reduce((s, t) => s + t.input_ids.length, 0);
-    for (const [i, m] of instrumented.entries()) {
+    for (const m of instrumented) {
       const session = await openModel(m.model.path, { ep: o.ep ?? 'auto' });
       try {
         if (run === undefined) {
@@ -156,11 +156,11 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
         }
       } finally {
         await session.close();
-        if (i === instrumented.length - 1 && run === undefined)
-          throw new AccLensError('E_INTERNAL', 'no model was opened');
       }
     }
-    const manifest = await run!.close();
+    // Thrown here, not in the finally above, where it would replace the error that left run unopened.
+    if (run === undefined) throw new AccLensError('E_INTERNAL', 'no model was opened');
+    const manifest = await run.close();
     return {
       run: o.out,
       manifest,

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AccLensError } from '../errors.ts';
 import { canonicalJson, type Provenance } from '../schema/metadata.ts';
 import { writeFileAtomic } from './atomic-write.ts';
-import { ManifestSchema, type Manifest, type UnitEntry } from '../schema/manifest.ts';
+import { ManifestSchema, type Manifest } from '../schema/manifest.ts';
 
 export {
   ManifestSchema,

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AccLensError } from '../errors.ts';
 import { encodeTable, SchemaError, type LooseBatch } from '../schema/encode.ts';
 import { provenanceMetadata, SCHEMA_VERSION } from '../schema/metadata.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DEFAULT_PLAN, parsePlan } from '../../capture/plan.ts';
+import { parsePlan } from '../../capture/plan.ts';
 import { progressReporter } from '../../capture/progress.ts';
 import { runCapture } from '../../capture/run-capture.ts';
 import { parseShard } from '../../capture/shard.ts';
