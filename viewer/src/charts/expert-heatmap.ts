@@ -102,15 +102,18 @@ export function expertHeatmapChart(
   const frameW = size.width - margin.left - margin.right;
   const g = heatmapRows(L, panels.length, frameH, fs * 1.5);
   const raster = o.render === 'raster' || ((o.render ?? 'auto') === 'auto' && L * E > RASTER_CELLS);
-  const data: Datum[] = panels.flatMap((p, pi) =>
-    Array.from({ length: L * E }, (_, k) => ({
-      panel: p.name,
-      layer: Math.floor(k / E),
-      expert: k % E,
-      value: p.values[k]!,
-      y0: pi * g.step + Math.floor(k / E),
-    })),
-  );
+  // A raster chart needs no per-cell data: hover goes through locate().
+  const data: Datum[] = raster
+    ? []
+    : panels.flatMap((p, pi) =>
+        Array.from({ length: L * E }, (_, k) => ({
+          panel: p.name,
+          layer: Math.floor(k / E),
+          expert: k % E,
+          value: p.values[k]!,
+          y0: pi * g.step + Math.floor(k / E),
+        })),
+      );
   const cellText = (panel: string, layer: number, expert: number) => {
     const c = usageAt(u, layer, expert);
     const own = panel === 'Δ' ? `Δ ${num(c.delta)}` : `${panel} ${num(panel === models.base ? c.base : c.tuned)}`;

@@ -37,7 +37,7 @@ export function routingAgreement(cols: Columns, o: { family: string; tokenSets?:
   });
   const points: AgreementPoint[] = [];
   let nLayers = 0;
-  for (let i = 0; i < rowCount(cols); i++) {
+  for (let i = 0, n = rowCount(cols); i < n; i++) {
     nLayers = Math.max(nLayers, layer[i]! + 1);
     if (family[i] !== o.family || !tokenSets.includes(set[i]!)) continue;
     points.push({

@@ -31,7 +31,7 @@ function shapeOf(cols: Columns): { nLayers: number; nExperts: number } {
   const expert = numbers(cols, 'expert');
   let nLayers = 0;
   let nExperts = 0;
-  for (let i = 0; i < rowCount(cols); i++) {
+  for (let i = 0, n = rowCount(cols); i < n; i++) {
     nLayers = Math.max(nLayers, layer[i]! + 1);
     nExperts = Math.max(nExperts, expert[i]! + 1);
   }
@@ -54,7 +54,7 @@ export function expertUsage(
   const layer = numbers(cols, 'layer');
   const expert = numbers(cols, 'expert');
   const value = numbers(cols, where.measure);
-  for (let i = 0; i < rowCount(cols); i++) {
+  for (let i = 0, n = rowCount(cols); i < n; i++) {
     if (family[i] !== where.family) continue;
     const target = model[i] === where.models.base ? base : model[i] === where.models.tuned ? tuned : null;
     if (target !== null) target[layer[i]! * nExperts + expert[i]!] = value[i]!;
@@ -106,7 +106,7 @@ export function topExperts(
   const rankBy = o.models[o.by];
   const found = new Map<number, RankedExpert>();
   const get = (e: number) => found.get(e) ?? found.set(e, { expert: e, rank: -1, base: NaN, tuned: NaN }).get(e)!;
-  for (let i = 0; i < rowCount(cols); i++) {
+  for (let i = 0, n = rowCount(cols); i < n; i++) {
     if (family[i] !== o.family || layer[i] !== o.layer) continue;
     const e = get(expert[i]!);
     if (model[i] === o.models.base) e.base = value[i]!;
@@ -145,7 +145,7 @@ export function mostChangedLayers(
   const rank = numbers(cols, 'rank_select');
   const count = o.count ?? 3;
   const out: ChangedLayer[] = [];
-  for (let i = 0; i < rowCount(cols); i++) {
+  for (let i = 0, n = rowCount(cols); i < n; i++) {
     if (family[i] !== o.family || measure[i] !== (o.measure ?? 'selections')) continue;
     if (rank[i]! < 0 || rank[i]! >= count) continue;
     out.push({

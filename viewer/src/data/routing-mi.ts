@@ -40,7 +40,7 @@ export function miLayers(
   const layer = numbers(cols, 'layer');
   const series: Record<string, MiPoint[]> = { [o.models.base]: [], [o.models.tuned]: [] };
   let nLayers = 0;
-  for (let i = 0; i < rowCount(cols); i++) {
+  for (let i = 0, n = rowCount(cols); i < n; i++) {
     nLayers = Math.max(nLayers, layer[i]! + 1);
     const s = series[model[i] ?? ''];
     if (measure[i] !== o.measure || s === undefined) continue;

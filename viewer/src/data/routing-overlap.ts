@@ -37,7 +37,7 @@ export function routingOverlap(cols: Columns, o: { models: ModelPair; layers?: n
   const present = new Set<number>();
   const cells: OverlapCell[] = [];
   let n = 0;
-  for (let i = 0; i < rowCount(cols); i++) {
+  for (let i = 0, rows = rowCount(cols); i < rows; i++) {
     families.add(fa[i]!).add(fb[i]!);
     present.add(layer[i]!);
     if (model[i] !== o.models.base && model[i] !== o.models.tuned) continue;
