@@ -73,6 +73,7 @@ export function compileTrajectory(t: Trajectory, family: AccFamily, options: Com
     answer: target.answer,
     source: options.source,
     metadata: {
+      ...t.extra,
       trajectory_format: t.format,
       n_turns: t.n_turns,
       n_tool_calls: t.steps.length,
@@ -83,7 +84,6 @@ export function compileTrajectory(t: Trajectory, family: AccFamily, options: Com
       header_words_in_body: headerWordsInBody,
       answer_from: target.from,
       answer_found: target.answer !== '',
-      ...t.extra,
       ...options.metadata,
     },
   });

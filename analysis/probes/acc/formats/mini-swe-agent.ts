@@ -98,7 +98,7 @@ export function fromMiniSweAgent(value: unknown, where: string): Trajectory {
     extra: {
       question_from: task.from,
       exit_status: info?.exit_status ?? exit?.extra?.exit_status ?? null,
-      trajectory_format: Array.isArray(doc) ? null : (doc.trajectory_format ?? null),
+      source_trajectory_format: Array.isArray(doc) ? null : (doc.trajectory_format ?? null),
     },
   };
 }
