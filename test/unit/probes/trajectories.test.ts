@@ -124,6 +124,17 @@ describe('OpenHands', () => {
     expect(kinds(p)).toEqual(['instruction', 'evidence', 'evidence', 'question']);
   });
 
+  it('a finish with non-empty outputs (and no final_thought) answers with outputs.content', async () => {
+    type Event = { action?: string; source?: string; args?: Record<string, unknown> };
+    const events = (JSON.parse(read('openhands.json')) as Event[])
+      .filter((e) => !(e.action === 'message' && e.source === 'agent'))
+      .map((e) => (e.action === 'finish' ? { ...e, args: { outputs: { content: 'The Aldra.' }, thought: '' } } : e));
+    const [p] = (await importProbes('with-outputs.json', new TextEncoder().encode(JSON.stringify(events))))
+      .probes as TextProbe[];
+    expect(p?.answer).toBe('The Aldra.');
+    expect(p?.metadata.answer_from).toBe('final answer');
+  });
+
   it('output.jsonl: one probe per row; the target is test_result.git_patch, not the finish message', async () => {
     const [a, b] = await load('openhands-output.jsonl');
     expect(a?.id).toBe('acc_swe-openhands-output.jsonl:1');
