@@ -42,6 +42,8 @@ export interface ModelTensors<T> {
 export interface LazyTensor {
   readonly length: number;
   read(start: number, count: number): Float32Array;
+  /** The whole tensor when it already sits in memory (then nothing needs copying). */
+  readonly inMemory?: Float32Array;
 }
 
 export type ExpertWeights = ExpertTensors<Float32Array>;
@@ -54,6 +56,7 @@ export type LazyModelWeights = ModelTensors<LazyTensor>;
 export const lazyArray = (a: Float32Array): LazyTensor => ({
   length: a.length,
   read: (start, count) => a.subarray(start, start + count),
+  inMemory: a,
 });
 
 /** Maps every tensor of a model, keeping its structure (e.g. `mapTensors(w, lazyArray)`). */

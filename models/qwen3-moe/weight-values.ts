@@ -21,8 +21,9 @@ export function transposedValues(w: LazyTensor, out: number, inp: number): Chunk
   };
 }
 
-/** A tensor as stored, in whole rows of `rowLength`, ≤ 16 MB per piece (embedding, LM head). */
-export function rowBlocks(t: LazyTensor, rowLength: number): ChunkedValues {
+/** A tensor as stored, in whole rows of `rowLength`, ≤ 16 MB per piece (embedding, LM head); in-memory tensors as they are. */
+export function rowBlocks(t: LazyTensor, rowLength: number): ChunkedValues | Float32Array {
+  if (t.inMemory) return t.inMemory;
   const rowsPer = Math.max(1, Math.floor(BLOCK / rowLength));
   return {
     length: t.length,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { writeHfCheckpoint, type WriteCheckpointOptions } from '../../analysis/io/hf-checkpoint-write.ts';
@@ -25,7 +25,18 @@ export const SMALL: Qwen3MoeConfig = {
   tie_word_embeddings: false,
 };
 
-export const tempDir = (tag: string): string => mkdtempSync(join(tmpdir(), `acc-lens-${tag}-`));
+const made: string[] = [];
+
+/** A fresh folder under the OS temp dir; `removeTempDirs()` (in afterAll) deletes every one made. */
+export function tempDir(tag: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `acc-lens-${tag}-`));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** Writes a checkpoint of random weights (seeded) and returns its folder and the float32 weights it was made from. */
 export function checkpoint(

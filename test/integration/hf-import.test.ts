@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openModel } from '../../analysis/capture/session.ts';
 import { INDEX_FILE, openHfCheckpoint } from '../../analysis/io/hf-checkpoint.ts';
 import { writeSafetensors } from '../../analysis/io/safetensors-write.ts';
@@ -13,7 +13,7 @@ import { verifyImport } from '../../models/hf/verify.ts';
 import { oracleForward } from '../../models/qwen3-moe/oracle.ts';
 import { materialize, type ModelWeights } from '../../models/weights.ts';
 import { maxAbsDiff, tokenIds } from '../unit/onnx/tiny-model.ts';
-import { checkpoint, lazyCheckpoint, partials, SMALL, tempDir } from './hf-fixture.ts';
+import { checkpoint, lazyCheckpoint, partials, SMALL, removeTempDirs, tempDir } from './hf-fixture.ts';
 
 const { onnx } = onnxProto;
 
@@ -59,6 +59,7 @@ async function expectMatchesOracle(out: string, weights: ModelWeights, c: Qwen3M
   expect(report.ok).toBe(true);
 }
 
+afterAll(removeTempDirs);
 describe('acc-lens models import: small HF checkpoints against the oracle', () => {
   it('F32, one model.safetensors, untied head: both forms within 1e-4, routing identical', async () => {
     const { dir, weights } = checkpoint({}, { dtype: 'F32' });

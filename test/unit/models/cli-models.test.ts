@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bytesReporter, formatBytesProgress } from '../../../analysis/cli/byte-progress.ts';
 import { modelsCommand } from '../../../analysis/cli/commands/models.ts';
-import { checkpoint, tempDir } from '../../integration/hf-fixture.ts';
+import { checkpoint, removeTempDirs, tempDir } from '../../integration/hf-fixture.ts';
 
 const { onnx } = onnxProto;
 // Each spawn pays tsx start-up (seconds on 2 busy cores): only exit statuses and stream output go through a child.
@@ -15,6 +15,7 @@ const cli = (...args: string[]) =>
     env: { ...process.env, CI: '1' },
   });
 
+afterAll(removeTempDirs);
 describe('acc-lens models (CLI)', () => {
   it('--help documents build, import and verify', () => {
     for (const s of [

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeOnnxWithExternalData } from '../../../analysis/io/onnx-external.ts';
 import { Float16OverflowError, GraphBuilder, type ChunkedValues } from '../../../analysis/onnx/graph-builder.ts';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../../analysis/onnx/tensor-proto.ts';
-import { tempDir } from '../../integration/hf-fixture.ts';
+import { removeTempDirs, tempDir } from '../../integration/hf-fixture.ts';
 
 const { onnx } = onnxProto;
 const N = 512; // w is [N, N] float32 = 1 MiB: aligned to 4,096 in the data file
@@ -34,6 +34,7 @@ function model(w: Float32Array | ChunkedValues, elem: 'float32' | 'float16' = 'f
 const initializer = (path: string, name: string) =>
   onnx.ModelProto.decode(readFileSync(path)).graph!.initializer!.find((t) => t.name === name)!;
 
+afterAll(removeTempDirs);
 describe('GraphBuilder.externalize + writeOnnxWithExternalData', () => {
   it('weights go to MODEL.onnx.data in order at aligned offsets; the model runs from its file', async () => {
     const path = join(tempDir('ext'), 'm.onnx');
