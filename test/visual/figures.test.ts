@@ -23,8 +23,8 @@ beforeAll(async () => {
 function matchSnapshot(name: string, svg: string): void {
   const file = new URL(`${name}.svg`, SNAPSHOTS);
   const changed = new URL(`${name}-changed.svg`, SNAPSHOTS);
+  if (process.env.UPDATE_SNAPSHOTS === '1') return writeFileSync(file, svg);
   if (!existsSync(file)) {
-    if (process.env.UPDATE_SNAPSHOTS === '1') return writeFileSync(file, svg);
     writeFileSync(changed, svg);
     throw new Error(
       `no snapshot for ${name}; review ${changed.pathname}, rename it to ${name}.svg (or run with UPDATE_SNAPSHOTS=1)`,

@@ -80,8 +80,8 @@ export function layerMeans(heads: Columns, where: { family: string; querySet: st
     .sort((a, b) => a.layer - b.layer);
 }
 
-/** Families in a metrics table, `all` first. */
+/** Families in a metrics table, `all` first, then in the table's order (the probe set's). */
 export function familiesOf(cols: Columns): string[] {
   const set = new Set(strings(cols, 'family').filter((f): f is string => f !== null));
-  return ['all', ...[...set].filter((f) => f !== 'all').sort()].filter((f) => set.has(f));
+  return ['all', ...[...set].filter((f) => f !== 'all')].filter((f) => set.has(f));
 }
