@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccLensError } from '../errors.ts';
+import { fileSize, makeTempDir } from '../io/local-files.ts';
 import { discoverModel } from '../onnx/discover/index.ts';
 import { indexGraph, int } from '../onnx/discover/graph.ts';
 import { addCaptureTensors, planInstrumentation, writeModel, type Instrumentation } from '../onnx/instrument/index.ts';
@@ -10,6 +9,7 @@ import { readModel, type ModelProto } from '../onnx/read-model.ts';
 import { narrowLogitHead } from './logit-head.ts';
 import type { CapturePlan } from './plan.ts';
 import { appendReductions, type ReducedLayout } from './reduce-graph.ts';
+import { configMetadata } from './model-config.ts';
 import { KV_NAMINGS, pastLayers } from './session-kv-names.ts';
 
 /** Sizes that the memory estimate and the encoders need, read from the graph. */
@@ -57,10 +57,10 @@ export function instrumentForCapture(modelPath: string, plan: CapturePlan): Inst
   const layout = appendReductions(model, inst, plan);
   layout.narrowedHead = narrowLogitHead(model, plan.answer_logprobs);
   removeDeadNodes(model);
-  const dir = mkdtempSync(join(tmpdir(), 'acc-lens-capture-'));
-  const path = writeModel(loaded, model, join(dir, 'model.capture.onnx'));
+  const dir = makeTempDir('acc-lens-capture-');
+  const path = writeModel(loaded, model, join(dir.path, 'model.capture.onnx'));
   const form = metadata(model, 'acc_lens.form') ?? inst.discovery.attention[0]?.form ?? 'unknown';
-  return { path, layout, shape, form, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return { path, layout, shape, form, dispose: dir.dispose };
 }
 
 function checkCapturable(path: string, inst: Instrumentation, shape: ModelShape, plan: CapturePlan): void {
@@ -95,13 +95,10 @@ function metadata(model: ModelProto, key: string): string | undefined {
 
 function modelShape(path: string, model: ModelProto, inst: Instrumentation): ModelShape {
   const g = indexGraph(model.graph!);
-  const config = (() => {
-    try {
-      return JSON.parse(metadata(model, 'acc_lens.config') ?? '{}') as Record<string, number>;
-    } catch {
-      return {};
-    }
-  })();
+  const config = configMetadata(
+    path,
+    Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+  );
   const inputs = g.graph.input ?? [],
     names = inputs.map((i) => i.name ?? '');
   const naming = KV_NAMINGS.find((n) => pastLayers(n, names) > 0);
@@ -129,6 +126,6 @@ function modelShape(path: string, model: ModelProto, inst: Instrumentation): Mod
     experts: Math.max(0, ...routers.map((r) => num(r.experts) ?? 0)),
     topK: Math.max(0, ...routers.map((r) => r.topK ?? 0)),
     embeddingRows: table?.dims?.[0] !== undefined ? int(table.dims[0]) : (num(config.vocab_size) ?? null),
-    fileBytes: statSync(path).size,
+    fileBytes: fileSize(path),
   };
 }

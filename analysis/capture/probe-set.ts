@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { AccLensError } from '../errors.ts';
+import { readFileBytes } from '../io/local-files.ts';
 import { parseJsonl } from '../probes/jsonl.ts';
 import { isPretokenized, ProbeSchema, type Probe } from '../probes/schema.ts';
 import type { ProbesBatch } from '../schema/probes.ts';
@@ -26,17 +26,12 @@ export async function loadProbeSet(
   path: string,
   tokenizer: TextTokenizer | (() => TextTokenizer),
 ): Promise<LoadedProbeSet> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch {
-    throw new AccLensError(
-      'E_FILE_NOT_FOUND',
-      `probe file not found: ${path}`,
-      'Generate one with `acc-lens probes mrcr --n 8 --tokens 2000 --out probes.jsonl`.',
-    );
-  }
-  const { rows } = parseJsonl(bytes.toString('utf8'), path, ProbeSchema);
+  const bytes = await readFileBytes(
+    path,
+    'probe file',
+    'Generate one with `acc-lens probes mrcr --n 8 --tokens 2000 --out probes.jsonl`.',
+  );
+  const { rows } = parseJsonl(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), path, ProbeSchema);
   if (rows.length === 0) throw new AccLensError('E_JSONL_INVALID', `${path} holds no probes`);
   const probes = rows.map((r) => r.value);
   const seen = new Set<string>();

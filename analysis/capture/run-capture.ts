@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { AccLensError } from '../errors.ts';
+import { fileSha256 } from '../io/local-files.ts';
 import { RunWriter } from '../io/run-writer.ts';
 import type { Manifest } from '../io/manifest.ts';
 import { defaultTokenizerDir, loadTokenizer } from '../tokenize/load.ts';
@@ -41,12 +41,6 @@ export interface CaptureSummary {
   tokens: number;
   seconds: number;
   executionProvider: string;
-}
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**

@@ -1,4 +1,5 @@
 import { AccLensError } from '../errors.ts';
+import { configMetadata } from './model-config.ts';
 import { kvPairs, pickKvNaming, type KvNaming } from './session-kv-names.ts';
 
 /** What the runner needs to know about a decoder export, read from its inputs and outputs. */
@@ -19,33 +20,6 @@ export interface ModelContract {
   metadata: Record<string, string>;
   /** max_position_embeddings from acc_lens.config, when present. */
   maxPositions?: number;
-}
-
-/** The few config fields the runner reads from acc_lens.config (the full schema lives with the models). */
-function configFields(metadata: Record<string, string>): {
-  layers?: number;
-  kvHeads?: number;
-  headDim?: number;
-  maxPositions?: number;
-} {
-  try {
-    const c = JSON.parse(metadata['acc_lens.config'] ?? 'null') as Record<string, unknown> | null;
-    const num = (k: string) => (typeof c?.[k] === 'number' ? { [k]: c[k] as number } : {});
-    const f = {
-      ...num('num_hidden_layers'),
-      ...num('num_key_value_heads'),
-      ...num('head_dim'),
-      ...num('max_position_embeddings'),
-    };
-    return {
-      ...(f.num_hidden_layers !== undefined ? { layers: f.num_hidden_layers } : {}),
-      ...(f.num_key_value_heads !== undefined ? { kvHeads: f.num_key_value_heads } : {}),
-      ...(f.head_dim !== undefined ? { headDim: f.head_dim } : {}),
-      ...(f.max_position_embeddings !== undefined ? { maxPositions: f.max_position_embeddings } : {}),
-    };
-  } catch {
-    return {};
-  }
 }
 
 /** The part of an ORT session's metadata the contract reads (kept free of onnxruntime types). */
@@ -115,7 +89,13 @@ export function readContract(
       path,
       `${not4d.join(', ')} must be 4-D [batch, Nkv, sequence, D] (a combined or transposed cache is not supported)`,
     );
-  const fromConfig = configFields(metadata);
+  const c = configMetadata(path, metadata);
+  const fromConfig = {
+    ...(c.num_hidden_layers !== undefined ? { layers: c.num_hidden_layers } : {}),
+    ...(c.num_key_value_heads !== undefined ? { kvHeads: c.num_key_value_heads } : {}),
+    ...(c.head_dim !== undefined ? { headDim: c.head_dim } : {}),
+    ...(c.max_position_embeddings !== undefined ? { maxPositions: c.max_position_embeddings } : {}),
+  };
   const vocab = outputs.find((o) => o.name === 'logits')?.shape?.[2];
   const common = {
     ...(typeof vocab === 'number' ? { vocab } : {}),

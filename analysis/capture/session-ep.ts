@@ -1,6 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { AccLensError } from '../errors.ts';
+import { isFile } from '../io/local-files.ts';
 
 export type EpChoice = 'auto' | 'cuda' | 'cpu';
 
@@ -42,7 +42,7 @@ export async function createSession(
   path: string,
   o: OpenOptions,
 ): Promise<{ session: ort.InferenceSession; ep: 'cuda' | 'cpu' }> {
-  if (!existsSync(path) || !statSync(path).isFile()) {
+  if (!isFile(path)) {
     throw new AccLensError('E_FILE_NOT_FOUND', `model file not found: ${path}`);
   }
   // The CUDA probe makes ORT's default logger print its own error; keep the notice to one line.

@@ -1,5 +1,5 @@
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
+import { openRandomAccess } from '../io/local-files.ts';
 
 const METADATA_FIELD = 14; // ModelProto.metadata_props
 
@@ -24,12 +24,11 @@ function varint(buf: Uint8Array, off: number): [number, number] {
  */
 export function readMetadataProps(path: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const fd = openSync(path, 'r');
+  const file = openRandomAccess(path);
   try {
-    const size = fstatSync(fd).size,
-      head = new Uint8Array(24);
-    for (let pos = 0; pos < size;) {
-      const n = readSync(fd, head, 0, head.length, pos);
+    const head = new Uint8Array(24);
+    for (let pos = 0; pos < file.size;) {
+      const n = file.read(head, pos);
       const [key, afterKey] = varint(head.subarray(0, n), 0);
       const field = Math.floor(key / 8),
         wire = key % 8;
@@ -45,7 +44,7 @@ export function readMetadataProps(path: string): Record<string, string> {
       const [len, start] = varint(head.subarray(0, n), afterKey);
       if (field === METADATA_FIELD) {
         const body = new Uint8Array(len);
-        readSync(fd, body, 0, len, pos + start);
+        file.read(body, pos + start);
         const e = onnxProto.onnx.StringStringEntryProto.decode(body);
         out[e.key] = e.value;
       }
@@ -54,7 +53,7 @@ export function readMetadataProps(path: string): Record<string, string> {
   } catch {
     return out;
   } finally {
-    closeSync(fd);
+    file.close();
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { AccLensError } from '../errors.ts';
-import type { Command } from './command.ts';
+import { runCommand, type Command } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
 import { modelsCommand } from './commands/models.ts';
 import { probesCommand } from './commands/probes.ts';
@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         `unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
       );
     }
-    return await command.run(rest);
+    return await runCommand(command, rest);
   } catch (error) {
     if (error instanceof AccLensError) {
       process.stderr.write(`error[${error.code}]: ${error.message}\n  fix: ${error.fix}\n`);

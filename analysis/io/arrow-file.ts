@@ -7,9 +7,13 @@ import {
   type RecordBatch,
   type Schema,
 } from 'apache-arrow';
+import { z } from 'zod';
 import { META } from '../schema/metadata.ts';
 import { writeFileAtomic, type AtomicWriteFs } from './atomic-write.ts';
 import { AccLensError } from '../errors.ts';
+import { parseJson } from './json-file.ts';
+
+const BatchLayersSchema = z.array(z.number().int().min(0));
 
 /** Writes `table` as an uncompressed Arrow IPC *file* (random access through its footer), atomically. */
 export async function writeArrowFile(path: string, table: Table, fs?: AtomicWriteFs): Promise<number> {
@@ -92,7 +96,7 @@ export class ArrowFileHandle {
   /** Layer of each record batch (layered part files only; empty otherwise). */
   get batchLayers(): number[] {
     const raw = this.schema.metadata.get(META.batchLayers);
-    return raw === undefined ? [] : (JSON.parse(raw) as number[]);
+    return raw === undefined ? [] : parseJson(raw, BatchLayersSchema, `${this.path}: metadata "${META.batchLayers}"`);
   }
 
   async readBatch(index: number): Promise<RecordBatch> {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { TOOL_VERSION } from '../version.ts';
 import { defaultTokenizerDir } from '../tokenize/load.ts';
 import { modelFileName, referencePairFiles, type PairModel } from '../../models/reference/pair-files.ts';
@@ -20,15 +21,20 @@ export interface PairBuildResult {
   reused: boolean;
 }
 
+/** The fields of build-info.json (models/reference/pair-files.ts) that say whether a pair is complete. */
+const BuildInfoSchema = z.object({ tool_version: z.string(), files: z.record(z.string(), z.unknown()) }).loose();
+
 /** Whether `dir` holds a complete pair built by this tool version (build-info.json written last). */
 export function pairIsBuilt(dir: string): boolean {
   const info = join(dir, 'build-info.json');
   if (!existsSync(info)) return false;
   try {
-    const parsed = JSON.parse(readFileSync(info, 'utf8')) as { tool_version?: string; files?: Record<string, unknown> };
+    // An unreadable or malformed build-info.json means "not built": the pair is rebuilt, not refused.
+    const parsed = BuildInfoSchema.safeParse(JSON.parse(readFileSync(info, 'utf8')));
     return (
-      parsed.tool_version === TOOL_VERSION &&
-      Object.keys(parsed.files ?? {}).every((name) => existsSync(join(dir, name)))
+      parsed.success &&
+      parsed.data.tool_version === TOOL_VERSION &&
+      Object.keys(parsed.data.files).every((name) => existsSync(join(dir, name)))
     );
   } catch {
     return false;

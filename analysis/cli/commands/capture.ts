@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parsePlan } from '../../capture/plan.ts';
 import { progressReporter } from '../../capture/progress.ts';
 import { runCapture } from '../../capture/run-capture.ts';
 import { parseShard } from '../../capture/shard.ts';
-import { AccLensError, fail } from '../../errors.ts';
+import { z } from 'zod';
+import { fail } from '../../errors.ts';
+import { readJsonFile } from '../../io/json-file.ts';
 import { mergeRuns } from '../../io/merge-runs.ts';
 import { isTerminal, parseFlags, type Command } from '../command.ts';
 
@@ -81,10 +82,6 @@ export const captureCommand: Command = {
       ep: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
     if (positionals.length > 0)
       fail('E_USAGE', `acc-lens capture takes no positional arguments (got ${positionals.join(' ')})`, USAGE);
     const pair = values.base !== undefined || values.tuned !== undefined;
@@ -103,12 +100,12 @@ export const captureCommand: Command = {
           { name: 'tuned', path: values.tuned! },
         ]
       : [{ name: modelName(values.model!), path: values.model! }];
-    const planJson = values.plan === undefined ? {} : readPlan(values.plan);
+    const planJson = values.plan === undefined ? {} : await readPlan(values.plan);
     if (values['chunk-size'] !== undefined) {
       const n = Number(values['chunk-size']);
       if (!Number.isInteger(n) || n < 1)
         fail('E_USAGE', `--chunk-size ${values['chunk-size']}: expected a positive integer`);
-      (planJson as Record<string, unknown>).chunk_size = n;
+      planJson.chunk_size = n;
     }
     const plan = parsePlan(planJson, values.plan ?? 'capture plan');
     const out = values.out ?? join('runs', basename(values.probes).replace(/\.jsonl?$/i, ''));
@@ -137,33 +134,20 @@ export const captureCommand: Command = {
   },
 };
 
-function readPlan(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new AccLensError(
-      'E_FILE_NOT_FOUND',
-      `plan file not found: ${path}`,
-      'Pass a JSON file; see docs/capture.md for the fields.',
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new AccLensError('E_CONFIG_INVALID', `${path} is not valid JSON: ${(e as Error).message}`);
-  }
-}
+/** The plan file as a JSON object; its fields are checked by parsePlan, which names the file. */
+const readPlan = (path: string): Promise<Record<string, unknown>> =>
+  readJsonFile(
+    path,
+    z.record(z.string(), z.unknown()),
+    'plan file',
+    'Pass a JSON file; see docs/capture.md for the fields.',
+  );
 
 async function merge(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags('capture merge', argv, {
     out: { type: 'string' },
     json: { type: 'boolean' },
   });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
   if (positionals.length === 0 || values.out === undefined)
     fail('E_USAGE', 'acc-lens capture merge: give the shard folders and --out', USAGE);
   const manifest = await mergeRuns(positionals, values.out);

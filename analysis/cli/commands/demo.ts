@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { progressReporter } from '../../capture/progress.ts';
 import { runCapture } from '../../capture/run-capture.ts';
 import { AccLensError, fail } from '../../errors.ts';
 import { ensureDir, writeFileAtomic } from '../../io/atomic-write.ts';
 import { openRun } from '../../io/index.ts';
+import { readJsonFile } from '../../io/json-file.ts';
 import { removeRun } from '../../io/remove-run.ts';
 import { buildPairFiles, DEFAULT_PAIR_DIR, pairModelPath } from '../../io/reference-pair.ts';
 import { checkGroundTruth, GroundTruthSchema } from '../../metrics/ground-truth-check.ts';
@@ -51,10 +51,6 @@ export const demoCommand: Command = {
       out: { type: 'string' },
       ep: { type: 'string' },
     });
-    if (values.help) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
     if (positionals.length > 0)
       fail('E_USAGE', `acc-lens demo takes no arguments (got ${positionals.join(' ')})`, 'Run `acc-lens demo --help`.');
     const ep = values.ep ?? 'auto';
@@ -128,9 +124,7 @@ export const demoCommand: Command = {
     say(formatReport(metrics.summary).replace(/^/gm, '      '));
 
     say('[5/6] check against the planted ground truth (models/reference-pair/ground-truth.json)');
-    const truth = GroundTruthSchema.parse(
-      JSON.parse(readFileSync(join(DEFAULT_PAIR_DIR, 'ground-truth.json'), 'utf8')),
-    );
+    const truth = await readJsonFile(join(DEFAULT_PAIR_DIR, 'ground-truth.json'), GroundTruthSchema, 'ground truth');
     const checks = checkGroundTruth(metrics.summary, truth);
     for (const c of checks) say(`      ${c.pass ? '✓' : '✗'} ${c.name}: ${c.observed} (expected ${c.expected})`);
     const missed = checks.filter((c) => !c.pass).length;
@@ -147,9 +141,7 @@ export const demoCommand: Command = {
       // The demo owns RUN/figures: a rerun replaces what an earlier demo wrote there.
       force: true,
     });
-    say(
-      `      ${figures.written.length / 4} figures × (SVG, PNG, PDF, caption) in ${figures.seconds.toFixed(1)} s`,
-    );
+    say(`      ${figures.written.length / 4} figures × (SVG, PNG, PDF, caption) in ${figures.seconds.toFixed(1)} s`);
     say(
       `Done in ${((performance.now() - started) / 1000).toFixed(0)} s. Explore: acc-lens view ${out} | acc-lens metrics ${out} --json | acc-lens export ${out} --parquet`,
     );

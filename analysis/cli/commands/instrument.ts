@@ -31,10 +31,6 @@ export const instrumentCommand: Command = {
       out: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
     const [modelPath, ...extra] = positionals;
     if (modelPath === undefined || extra.length > 0)
       fail('E_USAGE', `acc-lens instrument takes one MODEL.onnx (got ${positionals.length})`, USAGE);

@@ -120,10 +120,6 @@ export const metricsCommand: Command = {
       tuned: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
     const [runDir, ...extra] = positionals;
     if (runDir === undefined || extra.length > 0)
       fail('E_USAGE', `acc-lens metrics takes one RUN folder (got ${positionals.length})`, USAGE);

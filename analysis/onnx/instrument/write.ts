@@ -1,4 +1,15 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fail } from '../../errors.ts';
 import { onnx, type LoadedModel, type ModelProto } from '../read-model.ts';
@@ -27,9 +38,22 @@ export function writeModel(source: LoadedModel, model: ModelProto, outPath: stri
         }
       }
     }
+    // Temp file, fsync, rename: a reader sees the old file or the whole new one, also after a crash.
     const tmp = `${out}.tmp-${process.pid}`;
-    writeFileSync(tmp, onnx.ModelProto.encode(model).finish());
-    renameSync(tmp, out);
+    const bytes = onnx.ModelProto.encode(model).finish();
+    try {
+      const fd = openSync(tmp, 'w');
+      try {
+        for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, out);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    }
   } catch (error) {
     fail('E_WRITE_FAILED', `cannot write ${outPath}: ${(error as Error).message}`);
   }
