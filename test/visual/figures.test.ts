@@ -121,7 +121,6 @@ describe('acc-lens figures on a hand-built run', () => {
     // holds more than twice the uniform share (1/8), and base's do not.
     expect(Math.min(...points.filter((p) => p.layer === 1 && p.slot === 0).map((p) => p.tuned))).toBeGreaterThan(0.25);
     expect(Math.max(...points.filter((p) => p.layer === 1 && p.slot === 0).map((p) => p.base))).toBeLessThan(0.25);
-
   });
 
   it('the planted head is outlined in figure 3 and is the largest Δ cell', async () => {
