@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHfCheckpoint } from '../analysis/io/hf-checkpoint-write.ts';
-import type { Qwen3MoeConfig } from '../models/config.ts';
+import { QWEN3_30B_A3B, type Qwen3MoeConfig } from '../models/config.ts';
 import { randomLazyWeights } from '../models/qwen3-moe/random-weights.ts';
 
 /** ≈ 2.66 GB in float32 (1.33 GB in BF16): Qwen3's vocabulary and head, 8 layers × 64 experts. */
@@ -79,11 +79,19 @@ export async function benchImport(): Promise<Record<string, unknown>> {
       process.stderr.write(`import: ${c.source} → ${c.form} ${c.dtype}…\n`);
       return { ...c, ...importChild(join(root, c.source), join(root, 'out'), c.form, c.dtype) };
     });
+    rmSync(join(root, 'F32'), { recursive: true });
+    // One decoder layer at Qwen3-30B-A3B's exact shape (128 experts × 768, hidden 2,048, 151,936-token head):
+    // peak RSS depends on the largest pieces, not on the layer count, so this is the 48-layer model's peak.
+    process.stderr.write('import: one layer at Qwen3-30B-A3B shape (BF16 → fused fp16)…\n');
+    const shape30b = { ...QWEN3_30B_A3B, num_hidden_layers: 1 };
+    writeHfCheckpoint(join(root, '30b'), randomLazyWeights(shape30b, 12), { dtype: 'BF16', shards: 2 });
+    const oneLayer30b = { config: shape30b, ...importChild(join(root, '30b'), join(root, 'out'), 'fused', 'fp16') };
     return {
       config: IMPORT_BENCH_CONFIG,
       checkpoint_write_seconds: made,
       load_average_1m: +loadavg()[0]!.toFixed(2),
       results,
+      qwen3_30b_a3b_one_layer_bf16_to_fused_fp16: oneLayer30b,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
