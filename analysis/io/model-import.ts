@@ -16,7 +16,7 @@ import { Float16OverflowError, type FloatType } from '../onnx/graph-builder.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { graphEncodeOptions, qwen3MoeGraph, type GraphForm } from '../../models/qwen3-moe/build-graph.ts';
 import { ensureDir, writeFailure } from './atomic-write.ts';
-import { openHfCheckpoint } from './hf-checkpoint.ts';
+import { openHfCheckpoint, type HfCheckpoint } from './hf-checkpoint.ts';
 import { writeOnnxWithExternalData } from './onnx-external.ts';
 
 /** Written last into an imported folder: its presence (with every file it lists) marks a finished import. */
@@ -98,6 +98,18 @@ export function readImportInfo(dir: string): ImportInfo | null {
   return complete ? info : null;
 }
 
+function buildOrRefuse(ck: HfCheckpoint, form: GraphForm, dtype: FloatType) {
+  try {
+    return qwen3MoeGraph(ck.weights, { form, dtype });
+  } catch (e) {
+    throw new AccLensError(
+      'E_CONFIG_INVALID',
+      `${join(ck.dir, 'config.json')}: ${(e as Error).message}`,
+      'Import the other form (--form), or export the model yourself (docs/model-contract.md).',
+    );
+  }
+}
+
 const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /**
@@ -121,8 +133,9 @@ export async function importHfCheckpoint(hfDir: string, outArg: string, o: Impor
   const ck = openHfCheckpoint(hfDir);
   const partial = `${out}.partial-${process.pid}`;
   try {
+    // Graphs first (names and shapes only, no weights read): a shape a form cannot take fails before any file exists.
+    const graphs = o.forms.map((form) => ({ form, g: buildOrRefuse(ck, form, o.dtype) }));
     await ensureDir(partial);
-    const graphs = o.forms.map((form) => ({ form, g: qwen3MoeGraph(ck.weights, { form, dtype: o.dtype }) }));
     const total = graphs.reduce((n, x) => n + x.g.weightBytes(), 0);
     const files: ImportInfo['files'] = {};
     let before = 0;

@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { createSession } from '../../analysis/capture/session-ep.ts';
 import { AccLensError } from '../../analysis/errors.ts';
 import { openHfCheckpoint } from '../../analysis/io/hf-checkpoint.ts';
 import { importedModelFile, readImportInfo } from '../../analysis/io/model-import.ts';
@@ -88,7 +89,7 @@ async function runForm(
   for (const name of extra) graph.output!.push({ name, type: { tensorType: { elemType } } });
   const copy = writeModelCopyBeside(loaded.path, loaded.model, 'verify');
   try {
-    const session = await ort.InferenceSession.create(copy, { executionProviders: [ep], logSeverityLevel: 3 });
+    const { session } = await createSession(copy, { ep });
     const T = ids.length,
       empty = fp16
         ? new ort.Tensor('float16', new Uint16Array(0), [1, c.num_key_value_heads, 0, c.head_dim])

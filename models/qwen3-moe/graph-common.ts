@@ -1,7 +1,7 @@
-import type { FloatType, GraphBuilder } from '../../analysis/onnx/graph-builder.ts';
+import type { ChunkedValues, FloatType, GraphBuilder } from '../../analysis/onnx/graph-builder.ts';
 import type { Qwen3MoeConfig } from '../config.ts';
 import type { LazyModelWeights, LazyTensor } from '../weights.ts';
-import { ropeTables } from './rope.ts';
+import { ropeRows } from './rope.ts';
 import { rowBlocks, transposedValues } from './weight-values.ts';
 
 /** What every block emitter needs: the builder, the config, the float type and the shared graph-level tensors. */
@@ -70,16 +70,25 @@ export function headRmsNorm(
     : cx.g.op('Reshape', [normed, cx.g.int64([0, 0, heads * D])], { name: `${name}/Reshape_flat` });
 }
 
-/** Adds the RoPE tables as initializers (computed in float32, stored in the graph's type); returns the shared context. */
+/**
+ * Adds the RoPE tables as initializers (float32 values, stored in the graph's type), computed 4,096
+ * positions at a time when written (at 262,144 positions each table is 67 MB); returns the shared context.
+ */
 export function graphContext(g: GraphBuilder, c: Qwen3MoeConfig, dtype: FloatType): GraphContext {
-  const { cos, sin } = ropeTables(c);
-  const dims = [c.max_position_embeddings, c.head_dim / 2];
+  const P = c.max_position_embeddings,
+    dims = [P, c.head_dim / 2];
+  const table = (f: (a: number) => number): ChunkedValues => ({
+    length: P * (c.head_dim / 2),
+    *chunks() {
+      for (let p = 0; p < P; p += 4096) yield ropeRows(c, f, p, Math.min(P, p + 4096));
+    },
+  });
   return {
     g,
     c,
     dtype,
-    cosCache: g.weight('cos_cache', dims, cos, dtype),
-    sinCache: g.weight('sin_cache', dims, sin, dtype),
+    cosCache: g.weight('cos_cache', dims, table(Math.cos), dtype),
+    sinCache: g.weight('sin_cache', dims, table(Math.sin), dtype),
   };
 }
 

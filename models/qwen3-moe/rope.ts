@@ -9,18 +9,16 @@ export function ropeTables(
   c: Qwen3MoeConfig,
   positions = c.max_position_embeddings,
 ): { cos: Float32Array; sin: Float32Array } {
+  return { cos: ropeRows(c, Math.cos, 0, positions), sin: ropeRows(c, Math.sin, 0, positions) };
+}
+
+/** Rows [from, to) of one table (`f` = Math.cos or Math.sin), as `ropeTables` computes them. */
+export function ropeRows(c: Qwen3MoeConfig, f: (angle: number) => number, from: number, to: number): Float32Array {
   const half = c.head_dim / 2;
-  const cos = new Float32Array(positions * half);
-  const sin = new Float32Array(positions * half);
+  const out = new Float32Array((to - from) * half);
   const invFreq = Array.from({ length: half }, (_, i) => Math.pow(c.rope_theta, (-2 * i) / c.head_dim));
-  for (let p = 0; p < positions; p++) {
-    for (let i = 0; i < half; i++) {
-      const angle = p * invFreq[i]!;
-      cos[p * half + i] = Math.cos(angle);
-      sin[p * half + i] = Math.sin(angle);
-    }
-  }
-  return { cos, sin };
+  for (let p = from; p < to; p++) for (let i = 0; i < half; i++) out[(p - from) * half + i] = f(p * invFreq[i]!);
+  return out;
 }
 
 /**

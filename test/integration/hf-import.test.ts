@@ -222,6 +222,11 @@ describe('bad checkpoints: coded errors naming file and tensor, nothing left tha
     );
   });
 
+  it('a shape the fused form cannot take (head_dim 8: GroupQueryAttention needs a multiple of 16)', async () => {
+    const { dir } = checkpoint({ num_hidden_layers: 1, head_dim: 8 }, { dtype: 'F32' });
+    await rejects(dir, 'E_CONFIG_INVALID', /config\.json: the fused form needs head_dim a multiple of 16 .* got 8/);
+  });
+
   it('a config of another architecture (Mixtral)', async () => {
     const dir = sharded();
     writeFileSync(
