@@ -21,7 +21,7 @@ interface Output {
 }
 
 function requireJupyter(): void {
-  let kernels = '';
+  let kernels: string;
   try {
     kernels = execFileSync(PYTHON, ['-m', 'jupyter', 'kernelspec', 'list'], { encoding: 'utf8' });
   } catch {

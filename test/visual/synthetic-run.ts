@@ -25,6 +25,11 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Appends one row to a column batch. */
+function add<T extends Record<string, unknown[]>>(table: T, row: { [K in keyof T]: T[K][number] }): void {
+  for (const key of Object.keys(row) as (keyof T)[]) table[key]!.push(row[key]);
+}
+
 interface Probe {
   id: string;
   family: string;
@@ -118,22 +123,25 @@ function unitTables(p: Probe, model: 'base' | 'tuned', f: number) {
           const top = [...w.keys()].sort((a, b) => w[b]! - w[a]! || a - b).slice(0, 16);
           const kept = top.reduce((a, k) => a + w[k]!, 0);
           for (const k of top.sort((a, b) => a - b)) {
-            (rows.layer.push(layer), rows.head.push(head), rows.query_set.push(qs), rows.query_pos.push(q));
-            (rows.key_pos.push(k), rows.weight.push(w[k]!), rows.row_mass_kept.push(kept));
+            add(rows, { layer, head, query_set: qs, query_pos: q, key_pos: k, weight: w[k]!, row_mass_kept: kept });
           }
         }
         bins.forEach((m, b) => {
-          (dist.layer.push(layer), dist.head.push(head), dist.query_set.push(qs), dist.bin.push(b));
-          (dist.bin_lo.push(edges[b]!),
-            dist.bin_hi.push(edges[b + 1]!),
-            dist.mass.push(m),
-            dist.n_queries.push(positions.length));
+          add(dist, {
+            layer,
+            head,
+            query_set: qs,
+            bin: b,
+            bin_lo: edges[b]!,
+            bin_hi: edges[b + 1]!,
+            mass: m,
+            n_queries: positions.length,
+          });
         });
         if (qs !== 'last') {
           const qseg = segOf(positions[0]!);
           for (const [k, m] of [...bySeg].sort((a, b) => a[0] - b[0])) {
-            (seg.layer.push(layer), seg.head.push(head), seg.query_segment.push(qseg), seg.key_segment.push(k));
-            (seg.mass.push(m), seg.n_queries.push(positions.length));
+            add(seg, { layer, head, query_segment: qseg, key_segment: k, mass: m, n_queries: positions.length });
           }
         }
       }
@@ -152,8 +160,7 @@ function unitTables(p: Probe, model: 'base' | 'tuned', f: number) {
       const second = (first + 1 + Math.floor(r() * (SHAPE.experts - 1))) % SHAPE.experts;
       const g = 0.55 + 0.4 * r();
       [first, second].forEach((e, rank) => {
-        (routing.layer.push(layer), routing.position.push(t), routing.rank.push(rank), routing.expert.push(e));
-        routing.gate.push(rank === 0 ? g : 1 - g);
+        add(routing, { layer, position: t, rank, expert: e, gate: rank === 0 ? g : 1 - g });
       });
     }
   const lp = model === 'tuned' ? -1.2 : -2.4;

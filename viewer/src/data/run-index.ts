@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ManifestSchema, type Manifest, type UnitEntry } from '../../../analysis/schema/manifest.ts';
 import { METRICS_TABLES, metricsTableFile, type MetricsTableName } from '../../../analysis/schema/metrics-tables.ts';
 import { PROBES } from '../../../analysis/schema/probes.ts';
