@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadFigureContext } from '../analysis/figures/context.ts';
 import { writeFigureSet } from '../analysis/figures/write-figures.ts';
 import { writeSyntheticRun } from '../test/visual/synthetic-run.ts';
-import { buildViewerRun } from './viewer-run.ts';
+import { viewerRun } from './viewer-run.ts';
 
 async function timeSet(runDir: string, preset: 'single-column' | 'double-column', probe?: string) {
   const out = await mkdtemp(join(tmpdir(), 'acc-lens-bench-figures-'));
@@ -29,13 +29,13 @@ export async function benchFigures(): Promise<Record<string, unknown>> {
   const small = await writeSyntheticRun();
   const reference = [await timeSet(small, 'double-column'), await timeSet(small, 'single-column')];
   process.stderr.write(`   reference shape: ${reference.map((r) => `${r.preset} ${r.total_seconds} s`).join(', ')}\n`);
-  const big = await buildViewerRun([0], 20);
+  // The viewer benchmark's run (cached under tmp/bench-viewer/): metrics of 64 probes, 16k-token parts for the opened probes.
+  const big = await viewerRun();
   const qwen = [
     await timeSet(big.dir, 'double-column', big.opened[0]),
     await timeSet(big.dir, 'single-column', big.opened[0]),
   ];
   process.stderr.write(`   Qwen3-30B-A3B shape: ${qwen.map((r) => `${r.preset} ${r.total_seconds} s`).join(', ')}\n`);
-  await big.cleanup();
   return {
     note: 'seconds from opening the run to the last file written (8 figures × SVG + PNG at 4× + PDF + caption), one process, warm after the first set',
     reference_shape: { layers: 4, heads: 4, experts: 8, probes: 12, tokens: 404, sets: reference },
