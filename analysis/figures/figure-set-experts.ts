@@ -4,7 +4,7 @@ import { probesIn } from '../../viewer/src/data/routing-experts.ts';
 import { miLayers } from '../../viewer/src/data/routing-mi.ts';
 import { topExpertFigure } from '../../viewer/src/data/routing-top-experts.ts';
 import { caption, ciSentence, probesSentence, selectionSentence } from './captions.ts';
-import type { FigureDef } from './figure-set.ts';
+import type { FigureDef } from './figure-def.ts';
 
 const topExpertsFigure: FigureDef = {
   name: '04-top-experts',

@@ -4,7 +4,6 @@ import { distanceProfileChart } from '../../viewer/src/charts/distance-profile.t
 import { headGridChart, headGridHeight } from '../../viewer/src/charts/head-grid.ts';
 import { liftLayersChart } from '../../viewer/src/charts/lift-layers.ts';
 import { routingStripChart, routingStripHeight } from '../../viewer/src/charts/routing-strip.ts';
-import type { ChartSpec } from '../../viewer/src/charts/types.ts';
 import { distanceProfiles, layerMeans, mostChangedAttentionLayers } from '../../viewer/src/data/attention-layers.ts';
 import { behaviourPoints } from '../../viewer/src/data/behaviour.ts';
 import { headGrid } from '../../viewer/src/data/head-grid.ts';
@@ -14,19 +13,9 @@ import { caption, ciSentence, probesSentence, selectionSentence } from './captio
 import type { FigureContext } from './context.ts';
 import { expertFigures } from './figure-set-experts.ts';
 
-/** One figure of the set: its chart description and its caption. */
-export interface Figure {
-  name: string;
-  spec: ChartSpec;
-  caption: string;
-}
+import type { FigureDef } from './figure-def.ts';
 
-export interface FigureDef {
-  name: string;
-  /** Needs two models and their metrics; skipped with a notice on a single-model run. */
-  comparison: boolean;
-  build(ctx: FigureContext): Promise<Figure | null>;
-}
+export type { Figure, FigureDef } from './figure-def.ts';
 
 const models = (ctx: FigureContext) => ctx.index.pair ?? { base: 'base', tuned: 'tuned' };
 const summaryOf = (ctx: FigureContext) => ctx.index.summary!;
