@@ -10,8 +10,8 @@ import { onnx, readModel } from '../../analysis/onnx/read-model.ts';
 import { float16BitsToFloat32 } from '../../analysis/onnx/tensor-proto.ts';
 import type { Qwen3MoeConfig } from '../config.ts';
 import type { GraphForm } from '../qwen3-moe/build-graph.ts';
-import { maxAbsDiff, routingFlips, routingMargin, topKFromLogits } from './verify-compare.ts';
-import { oraclePrefix, type PrefixResult } from './verify-oracle.ts';
+import { maxAbsDiff, routingFlips, routingMargin, topKFromLogits } from '../hf/verify-compare.ts';
+import { oraclePrefix, type PrefixResult } from '../hf/verify-oracle.ts';
 
 export interface VerifyOptions {
   /** The checkpoint the oracle reads (default: the source recorded in import-info.json). */

@@ -9,7 +9,7 @@ import { writeSafetensors } from '../../analysis/io/safetensors-write.ts';
 import { importHfCheckpoint, readImportInfo } from '../../analysis/io/model-import.ts';
 import { bfloat16BitsToFloat32, float32ToBfloat16Bits } from '../../analysis/onnx/tensor-proto.ts';
 import type { Qwen3MoeConfig } from '../../models/config.ts';
-import { verifyImport } from '../../models/hf/verify.ts';
+import { verifyImport } from '../../models/verify/verify.ts';
 import { oracleForward } from '../../models/qwen3-moe/oracle.ts';
 import { materialize, type ModelWeights } from '../../models/weights.ts';
 import { maxAbsDiff, tokenIds } from '../unit/onnx/tiny-model.ts';

@@ -1,5 +1,5 @@
 import { AccLensError } from '../../errors.ts';
-import { verifyImport, type VerifyReport } from '../../../models/hf/verify.ts';
+import { verifyImport, type VerifyReport } from '../../../models/verify/verify.ts';
 import type { ModelsFlags } from './models-flags.ts';
 
 const e = (x: number | null) => (x === null ? '—' : x.toExponential(2));
