@@ -1,4 +1,4 @@
-/** Run-store I/O (docs/run-store.md): the only code that touches the file system. */
+/** Run-store I/O (docs/run-store.md); with io/local-files.ts and io/json-file.ts, the file-system boundary (docs/architecture.md). */
 export { writeFileAtomic, ensureDir, nodeFs, type AtomicWriteFs } from './atomic-write.ts';
 export { writeArrowFile, readArrowFile, ArrowFileHandle } from './arrow-file.ts';
 export { safeName, MODEL_NAME } from './safe-name.ts';

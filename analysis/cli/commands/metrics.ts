@@ -1,22 +1,11 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fail } from '../../errors.ts';
-import {
-  openRun,
-  readPart,
-  readTable,
-  writeArrowFile,
-  writeFileAtomic,
-  ensureDir,
-  manifestProvenance,
-  type Run,
-} from '../../io/index.ts';
-import { computeMetrics, type MetricsOptions, type MetricsOutput } from '../../metrics/run/compute-run.ts';
+import { openRun } from '../../io/index.ts';
+import { runSource, writeMetrics } from '../../io/metrics-files.ts';
+import { computeMetrics, type MetricsOptions } from '../../metrics/run/compute-run.ts';
 import { formatReport } from '../../metrics/run/report.ts';
-import type { MetricsSource } from '../../metrics/run/source.ts';
-import { encodeTable, type LooseBatch } from '../../schema/encode.ts';
-import { provenanceMetadata } from '../../schema/metadata.ts';
-import { METRICS_DIR, METRICS_TABLES, metricsTableFile, type MetricsTableName } from '../../schema/metrics-tables.ts';
+import { METRICS_DIR } from '../../schema/metrics-tables.ts';
 import { parseFlags, type Command } from '../command.ts';
 
 const USAGE =
@@ -73,35 +62,7 @@ const FlagsSchema = z.object({
   tuned: z.string().default('tuned'),
 });
 
-/** A metrics source over a run folder (io reads, lazily per unit). */
-export function runSource(run: Run): MetricsSource {
-  const files = (model: string, id: string) => run.manifest.units[`${model}/${id}`];
-  return {
-    models: Object.keys(run.manifest.models),
-    probes: () => readTable(run, 'probes'),
-    segments: () => readTable(run, 'segments'),
-    has: (table, model, id) => {
-      const u = files(model, id);
-      return u?.status === 'done' && u.files.includes(`${u.dir}/${table}.arrow`);
-    },
-    unit: (table, model, id) => readPart(run, table, { model, probeId: id }),
-  };
-}
-
-/** Writes the metric tables and summary.json into RUN/metrics/ (atomically, file by file). */
-export async function writeMetrics(run: Run, output: MetricsOutput): Promise<string[]> {
-  await ensureDir(join(run.dir, METRICS_DIR));
-  const written: string[] = [];
-  const provenance = manifestProvenance(run.manifest);
-  for (const [name, rows] of Object.entries(output.tables)) {
-    const spec = METRICS_TABLES[name as MetricsTableName];
-    const table = encodeTable(spec, rows as unknown as LooseBatch, provenanceMetadata(provenance, name));
-    await writeArrowFile(join(run.dir, metricsTableFile(name as MetricsTableName)), table);
-    written.push(metricsTableFile(name as MetricsTableName));
-  }
-  await writeFileAtomic(join(run.dir, METRICS_DIR, 'summary.json'), `${JSON.stringify(output.summary, null, 2)}\n`);
-  return [...written, `${METRICS_DIR}/summary.json`];
-}
+export { runSource, writeMetrics } from '../../io/metrics-files.ts';
 
 export const metricsCommand: Command = {
   name: 'metrics',
