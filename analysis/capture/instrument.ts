@@ -14,7 +14,7 @@ import { KV_NAMINGS, pastLayers } from './session-kv-names.ts';
 
 /** Sizes that the memory estimate and the encoders need, read from the graph. */
 export interface ModelShape {
-  /** false when the graph has no KV-cache inputs: capture then runs each probe in one chunk (chunk = T). Default true. */
+  /** false without KV-cache inputs: capture then runs each probe in one chunk (chunk = T); default true. */
   cache?: boolean;
   layers: number;
   queryHeads: number;

@@ -3,7 +3,8 @@ import { indexGraph, int } from '../onnx/discover/graph.ts';
 import { GraphEdit } from '../onnx/edit/index.ts';
 import type { ModelProto } from '../onnx/read-model.ts';
 
-export const LOGIT_POSITIONS = 'acc_lens.in.logit_positions'; // int64 [n ≥ 1]: chunk rows whose next-token logits are needed
+/** int64 [n ≥ 1]: chunk rows whose next-token logits are needed */
+export const LOGIT_POSITIONS = 'acc_lens.in.logit_positions';
 export const TARGET_IDS = 'acc_lens.in.target_ids'; // int64 [n, 1]: the gold next token of each of those rows
 export const ANSWER_LOGPROBS = 'acc_lens.out.answer_logprobs'; // [n, 1]
 

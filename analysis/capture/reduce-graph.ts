@@ -6,11 +6,16 @@ import { N_DISTANCE_BINS } from '../schema/distance-bins.ts';
 import type { QuerySet } from '../schema/query-sets.ts';
 import type { CapturePlan } from './plan.ts';
 
-/** Per-chunk inputs of the reduction graph (S = chunk rows, T = P + S keys, G = segments + 1, Q = distance query sets, R = selected rows). */
+/**
+ * Per-chunk inputs of the reduction graph (S = chunk rows, T = P + S keys, G = segments + 1,
+ * Q = distance query sets, R = selected rows).
+ */
 export const IN = {
-  keySegments: 'acc_lens.in.key_segments', // float [T, G]: 1 where key j lies in segment column g (column 0 = outside every segment)
+  /** float [T, G]: 1 where key j lies in segment column g (column 0 = outside every segment) */
+  keySegments: 'acc_lens.in.key_segments',
   querySegments: 'acc_lens.in.query_segments', // float [G, S]
-  distanceRows: 'acc_lens.in.distance_rows', // int64 [D ≥ 1]: chunk rows of the distance query sets (absent when `all` is planned: D = S)
+  /** int64 [D ≥ 1]: chunk rows of the distance query sets (absent when `all` is planned: D = S) */
+  distanceRows: 'acc_lens.in.distance_rows',
   distanceIndex: 'acc_lens.in.distance_index', // int64 [1, 1, D, 33]: max(q − edge, 0) per row and bin edge
   distanceValid: 'acc_lens.in.distance_valid', // float [1, 1, D, 33]: 1 where q − edge ≥ 0
   querySets: 'acc_lens.in.query_sets', // float [Q, D]: 1 where row d belongs to the distance query set
@@ -20,8 +25,10 @@ export const IN = {
 
 /** Small per-layer outputs that leave the graph. */
 export const OUT = {
-  segmentMass: (L: number) => `acc_lens.out.segment_mass.${L}`, // [1, H, G, G]: Σ over chunk rows of each query segment of the mass on each key segment
-  distanceMass: (L: number) => `acc_lens.out.distance_mass.${L}`, // [1, H, Q, 32]: Σ over chunk rows of each query set of the mass per distance bin
+  /** [1, H, G, G]: Σ over chunk rows of each query segment of the mass on each key segment */
+  segmentMass: (L: number) => `acc_lens.out.segment_mass.${L}`,
+  /** [1, H, Q, 32]: Σ over chunk rows of each query set of the mass per distance bin */
+  distanceMass: (L: number) => `acc_lens.out.distance_mass.${L}`,
   rowWeights: (L: number) => `acc_lens.out.row_weights.${L}`, // [1, H, R, k] (top-k) or [1, H, R, T] (full rows)
   rowKeys: (L: number) => `acc_lens.out.row_keys.${L}`, // int64 [1, H, R, k]
   routerProbs: (L: number) => `acc_lens.out.router_probs.${L}`, // [tokens, E]
@@ -75,7 +82,8 @@ export function appendReductions(model: ModelProto, inst: Instrumentation, plan:
       e.output(e.op('MatMul', [IN.querySegments, perRow], OUT.segmentMass(L)));
     }
     if (plan.distance) {
-      // CumSum is the costly step (a full [H, rows, T] pass, single-threaded in ORT): without `all`, only the query sets' rows.
+      // CumSum is the costly step (a full [H, rows, T] pass, single-threaded in ORT):
+      // without `all`, only the query sets' rows.
       const rows = distanceOverAll(plan)
         ? P
         : e.op('Gather', [P, IN.distanceRows], `acc_lens.capture.dist_sel.${L}`, { axis: 2 });

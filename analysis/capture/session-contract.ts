@@ -4,11 +4,11 @@ import { kvPairs, pickKvNaming, type KvNaming } from './session-kv-names.ts';
 
 /** What the runner needs to know about a decoder export, read from its inputs and outputs. */
 export interface ModelContract {
-  /** false: no KV-cache inputs, so prefill runs the whole prompt as one chunk (docs/model-contract.md, "No-cache mode"). */
+  /** false: no KV-cache inputs, so prefill runs the prompt as one chunk (docs/model-contract.md, "No-cache mode"). */
   cache: boolean;
   /** How the cache inputs/outputs are named (session-kv-names.ts); null without a cache. */
   kvNaming: KvNaming | null;
-  /** From the cache inputs; without a cache from acc_lens.config's num_hidden_layers, else 0 (the runner does not need it). */
+  /** From the cache inputs; without one from acc_lens.config's num_hidden_layers, else 0 (the runner needs none). */
   layers: number;
   kvHeads: number; // Nkv; 0 when unknown without a cache
   headDim: number; // D; 0 when unknown without a cache

@@ -30,7 +30,7 @@ export function runSource(run: Run): MetricsSource {
   };
 }
 
-/** Writes the metric tables and summary.json into RUN/metrics/ (atomically, file by file); returns the files written. */
+/** Writes the metric tables and summary.json into RUN/metrics/ (atomically, file by file); returns the files. */
 export async function writeMetrics(run: Run, output: MetricsOutput): Promise<string[]> {
   await ensureDir(join(run.dir, METRICS_DIR));
   const written: string[] = [];

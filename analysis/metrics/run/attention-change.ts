@@ -20,7 +20,7 @@ export interface ChangedLayer {
   n_probes: number;
 }
 
-/** Per head-mean cell, per family: JS with CI and p-value on all probes, on the selection half and on the report half. */
+/** Per head-mean cell and family: JS with CI and p-value on all probes, on the selection half, on the report half. */
 interface LayerChange {
   layer: number;
   querySet: QuerySet;

@@ -233,7 +233,10 @@ function rowMetrics(r: NonNullable<UnitAttentionInput['rows']>, out: UnitCells, 
   }
 }
 
-/** `last` has no segment of its own: evidence mass from its kept keys (a lower bound), uniform mass from its position. */
+/**
+ * `last` has no segment of its own: evidence mass from its kept keys (a lower bound), uniform mass
+ * from its position.
+ */
 function lastTokenMass(
   c: AttentionCell,
   query: number[],

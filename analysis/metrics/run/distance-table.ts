@@ -5,7 +5,10 @@ import type { CellData } from './attention-gather.ts';
 import { and, familyMask, familyRows, type MetricsContext } from './context.ts';
 import { COMPARISON_NAMES, comparison, push, rowsOf, type Rows } from './rows.ts';
 
-/** `metrics_attention_distance`: head-averaged distance profiles per family × layer × query set × bin, base vs tuned with CIs. */
+/**
+ * `metrics_attention_distance`: head-averaged distance profiles per family × layer × query set × bin,
+ * base vs tuned with CIs.
+ */
 export function distanceTable(ctx: MetricsContext, cells: readonly CellData[], edges: Int32Array): Rows {
   const P = ctx.probeIds.length;
   const fams = familyRows(ctx);

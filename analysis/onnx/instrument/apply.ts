@@ -54,7 +54,8 @@ function attentionNodes(e: GraphEdit, g: GraphIndex, site: AttentionSite, name: 
       site.form === 'gqa' ? (i) => `${INTERNAL}.${node.name || node.opType}.out${i}` : undefined,
     );
   } else if (c.how === 'twin-node') {
-    // Every output the original produces is produced by the twin too: the kernels check present_* against past_* inputs.
+    // Every output the original produces is produced by the twin too:
+    // the kernels check present_* against past_* inputs.
     const output = (node.output ?? []).map((o, i) =>
       i === 0 || o !== '' || site.form === 'gqa' ? `${INTERNAL}.twin.${site.layer}.${i}` : '',
     );
