@@ -45,7 +45,7 @@ describe('docs/api.md', () => {
     for (const code of examples) {
       const specifiers = [...code.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
       expect(
-        specifiers.every((s) => s === 'acc-lens'),
+        specifiers.every((s) => s === 'acc-lens' || s === 'acc-lens/figures'),
         code,
       ).toBe(true);
     }
@@ -58,6 +58,9 @@ describe('docs/api.md', () => {
     expect(out[1]).toContain('Attention — heads ranked by change in evidence lift');
     expect(out[2]).toMatch(/^top head L\d+H\d+: Δ lift [-\d.e]+ \[[-\d.e]+, [-\d.e]+\]\nall L0 all: Δ /);
     expect(out[3]!.split('\n')).toEqual(['0.2 4', '1', '0,1,2,3,4,5']);
+    expect(out[4]).toBe(
+      'Attention over distance, most-changed layers true true\n# Attention over distance in the most-changed layers',
+    );
   }, 120_000);
 
   it('every example runs as a user script too: node --import tsx, all of them in one process', () => {
