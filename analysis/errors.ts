@@ -90,6 +90,23 @@ export const ERROR_CODES = {
     cause: 'Vite could not build the viewer from viewer/src (a source file has an error or is missing).',
     fix: 'Fix the file the message names (or restore it with git); `npm run build:viewer` shows the same error.',
   },
+  E_RUN_DAMAGED: {
+    exit: 16,
+    cause:
+      'A run file is missing, truncated, altered or does not belong to its unit (size, hash, Arrow structure or provenance differs from the manifest).',
+    fix: 'Run `acc-lens verify RUN --repair`, then rerun the same `acc-lens capture` command: it redoes only the damaged units.',
+  },
+  E_SCHEMA_VERSION: {
+    exit: 17,
+    cause:
+      "A run (or one of its files) has a schema_version whose major differs from this tool's, or is not a version at all.",
+    fix: 'Open the run with the acc-lens version that wrote it, or recapture it with this one.',
+  },
+  E_RUN_LOCKED: {
+    exit: 18,
+    cause: 'Another command (process and host named) is writing the run folder.',
+    fix: 'Wait for it to finish or stop it; if it is gone, remove the lock file the message names.',
+  },
   E_INTERNAL: {
     exit: 70,
     cause: 'An unexpected internal error.',
