@@ -12,14 +12,47 @@ import { META } from '../schema/metadata.ts';
 import { writeFileAtomic, type AtomicWriteFs } from './atomic-write.ts';
 import { AccLensError } from '../errors.ts';
 import { parseJson } from './json-file.ts';
+import type { FileRecord } from '../schema/manifest.ts';
+import { recordOf } from './file-record.ts';
 
 const BatchLayersSchema = z.array(z.number().int().min(0));
 
 /** Writes `table` as an uncompressed Arrow IPC *file* (random access through its footer), atomically. */
 export async function writeArrowFile(path: string, table: Table, fs?: AtomicWriteFs): Promise<number> {
+  return (await writeArrowFileRecorded(path, table, fs)).bytes;
+}
+
+/** As writeArrowFile, and returns what the manifest records of the file: size, sha256 of the bytes written, rows. */
+export async function writeArrowFileRecorded(path: string, table: Table, fs?: AtomicWriteFs): Promise<FileRecord> {
   const bytes = tableToIPC(table, 'file');
   await writeFileAtomic(path, bytes, fs);
-  return bytes.byteLength;
+  return { ...recordOf(bytes), rows: table.numRows };
+}
+
+const MAGIC = new TextEncoder().encode('ARROW1');
+const hasMagic = (bytes: Uint8Array, at: number): boolean => MAGIC.every((b, i) => bytes[at + i] === b);
+
+/**
+ * Decodes the bytes of an Arrow IPC *file*, or E_RUN_DAMAGED naming `path`: arrow-js reads zeroed or
+ * empty bytes as a file with no batches, so the magic at both ends is checked first (a truncated file
+ * loses its footer), then every record batch is decoded.
+ */
+export function decodeArrowFile(bytes: Uint8Array, path: string, fix?: string): Table {
+  const damaged = (why: string) =>
+    new AccLensError('E_RUN_DAMAGED', `${path} is not a readable Arrow IPC file: ${why}`, fix);
+  if (bytes.byteLength < 2 * MAGIC.length + 4) throw damaged(`${bytes.byteLength} bytes, too short`);
+  if (!hasMagic(bytes, 0) || !hasMagic(bytes, bytes.byteLength - MAGIC.length))
+    throw damaged('no ARROW1 magic at its start and end (truncated, zeroed or another format)');
+  try {
+    const reader = RecordBatchReader.from(bytes).open();
+    // The reader forgets its schema once iterated: take it first.
+    const schema = reader.schema as Schema | undefined;
+    if (!reader.isFile() || schema === undefined) throw new Error('no file footer or schema');
+    return new Table(schema, [...reader]);
+  } catch (error) {
+    if (error instanceof AccLensError) throw error;
+    throw damaged((error as Error).message.split('\n')[0] ?? 'undecodable');
+  }
 }
 
 /** Reads a whole Arrow IPC file; the schema (with its metadata) is kept even when there are no rows. */
@@ -30,15 +63,16 @@ export async function readArrowFile(path: string): Promise<Table> {
   } catch (error) {
     throw missing(error, path);
   }
-  const reader = RecordBatchReader.from(bytes);
-  const batches = [...reader];
-  return new Table(reader.schema, batches);
+  return decodeArrowFile(bytes, path);
 }
 
 function missing(error: unknown, path: string): Error {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT'
-    ? new AccLensError('E_FILE_NOT_FOUND', `${path} does not exist`)
-    : (error as Error);
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new AccLensError('E_FILE_NOT_FOUND', `${path} does not exist`);
+  if (code === 'EISDIR') return new AccLensError('E_RUN_DAMAGED', `${path} is a folder, not an Arrow file`);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new AccLensError('E_FILE_NOT_FOUND', `${path} cannot be read (${code})`, 'Check its permissions.');
+  return error as Error;
 }
 
 /**
@@ -77,12 +111,21 @@ export class ArrowFileHandle {
         return result;
       },
     };
-    const reader = (await RecordBatchFileReader.from(
-      counting as unknown as FileHandle,
-    )) as unknown as RecordBatchFileReader;
-    const file = new ArrowFileHandle(handle, reader, counter, path);
-    await reader.open({ autoDestroy: false });
-    return file;
+    try {
+      const reader = (await RecordBatchFileReader.from(
+        counting as unknown as FileHandle,
+      )) as unknown as RecordBatchFileReader;
+      const file = new ArrowFileHandle(handle, reader, counter, path);
+      await reader.open({ autoDestroy: false });
+      if (reader.schema === undefined || !reader.isFile()) throw new Error('no file footer or schema');
+      return file;
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw new AccLensError(
+        'E_RUN_DAMAGED',
+        `${path} is not a readable Arrow IPC file: ${(error as Error).message.split('\n')[0]}`,
+      );
+    }
   }
 
   get schema(): Schema {
@@ -100,8 +143,16 @@ export class ArrowFileHandle {
   }
 
   async readBatch(index: number): Promise<RecordBatch> {
-    const batch = await this.reader.readRecordBatch(index);
-    if (batch === null) throw new AccLensError('E_INTERNAL', `${this.path}: record batch ${index} is unreadable`);
+    let batch: RecordBatch | null;
+    try {
+      batch = await this.reader.readRecordBatch(index);
+    } catch (error) {
+      throw new AccLensError(
+        'E_RUN_DAMAGED',
+        `${this.path}: record batch ${index} is unreadable (${(error as Error).message})`,
+      );
+    }
+    if (batch === null) throw new AccLensError('E_RUN_DAMAGED', `${this.path}: record batch ${index} is unreadable`);
     return batch;
   }
 

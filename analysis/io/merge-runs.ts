@@ -1,11 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AccLensError } from '../errors.ts';
 import { ensureDir, writeFileAtomic } from './atomic-write.ts';
-import { identityMismatch, readManifest, writeManifest, type Manifest, type UnitEntry } from './manifest.ts';
+import { recordMismatch, recordOf } from './file-record.ts';
+import {
+  identityMismatch,
+  readManifest,
+  writeManifest,
+  type FileRecord,
+  type Manifest,
+  type UnitEntry,
+} from './manifest.ts';
+import { decodeArrowFile } from './arrow-file.ts';
+import { checkArrowTable } from './run-file-check.ts';
+import { lockRun } from './run-lock.ts';
 import { runTableFile } from './run-writer.ts';
-import { RUN_TABLE_NAMES } from '../schema/tables.ts';
+import { partTable } from './unit-check.ts';
+import { RUN_TABLE_NAMES, type TableName } from '../schema/tables.ts';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a.byteLength === b.byteLength && Buffer.from(a).equals(Buffer.from(b));
@@ -37,9 +49,33 @@ function checkShards(dirs: readonly string[], manifests: readonly Manifest[]): v
     );
 }
 
-async function copyFile(from: string, to: string): Promise<Uint8Array> {
-  const bytes = await readFile(from);
-  await writeFileAtomic(to, bytes);
+/**
+ * A shard's file, checked before it is copied: against its recorded size and sha256, or (a shard
+ * without hashes) decoded and checked for structure, provenance and unit identity.
+ */
+async function checkedBytes(
+  shardDir: string,
+  manifest: Manifest,
+  file: string,
+  table: TableName,
+  record: FileRecord | undefined,
+  unit?: UnitEntry,
+): Promise<Uint8Array> {
+  const path = join(shardDir, file);
+  const fix = `Run \`acc-lens verify ${shardDir} --repair\`, rerun that shard's capture, then merge again.`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new AccLensError('E_RUN_DAMAGED', `${path} cannot be read (${(error as NodeJS.ErrnoException).code})`, fix);
+  }
+  const mismatch = record === undefined ? null : recordMismatch(record, recordOf(bytes));
+  if (mismatch !== null) throw new AccLensError('E_RUN_DAMAGED', `${path} is damaged: ${mismatch}`, fix);
+  if (record === undefined) {
+    const expect = { table, ...(unit ? { unit: { model: unit.model, probeId: unit.probe_id } } : {}) };
+    const [problem] = checkArrowTable(manifest, decodeArrowFile(bytes, path, fix), expect, true);
+    if (problem !== undefined) throw new AccLensError('E_RUN_DAMAGED', `${path}: ${problem.problem}`, fix);
+  }
   return bytes;
 }
 
@@ -50,19 +86,41 @@ async function copyFile(from: string, to: string): Promise<Uint8Array> {
  */
 export async function mergeRuns(shardDirs: readonly string[], outDir: string): Promise<Manifest> {
   if (shardDirs.length === 0) throw new AccLensError('E_USAGE', 'mergeRuns: no shard folders given');
+  const shards = shardDirs.map((d) => resolve(d));
+  if (shards.includes(resolve(outDir)))
+    throw new AccLensError('E_USAGE', `--out ${outDir} is one of the shard folders; merge into a new folder`);
   if (existsSync(join(outDir, 'manifest.json')))
     throw new AccLensError('E_USAGE', `${outDir} already holds a run; merge into a new folder`);
   const manifests = await Promise.all(shardDirs.map(readManifest));
   checkShards(shardDirs, manifests);
   await ensureDir(outDir);
+  const lock = await lockRun(outDir, 'acc-lens capture merge');
+  try {
+    return await copyShards(shardDirs, manifests, outDir);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function copyShards(
+  shardDirs: readonly string[],
+  manifests: readonly Manifest[],
+  outDir: string,
+): Promise<Manifest> {
+  const runFiles: Record<string, FileRecord> = {};
   for (const table of RUN_TABLE_NAMES) {
+    const file = runTableFile(table);
     let merged: Uint8Array | undefined;
-    for (const dir of shardDirs) {
-      const path = join(dir, runTableFile(table));
-      if (!existsSync(path)) continue;
-      if (merged === undefined) merged = await copyFile(path, join(outDir, runTableFile(table)));
-      else if (!sameBytes(merged, await readFile(path)))
-        throw new AccLensError('E_CONFIG_INVALID', `${path} differs from the other shards' ${table}`);
+    for (const [i, dir] of shardDirs.entries()) {
+      const record = manifests[i]!.run_files?.[file];
+      if (record === undefined && !existsSync(join(dir, file))) continue;
+      const bytes = await checkedBytes(dir, manifests[i]!, file, table, record);
+      if (merged === undefined) {
+        merged = bytes;
+        await writeFileAtomic(join(outDir, file), bytes);
+        runFiles[file] = { ...recordOf(bytes), ...(record?.rows !== undefined ? { rows: record.rows } : {}) };
+      } else if (!sameBytes(merged, bytes))
+        throw new AccLensError('E_CONFIG_INVALID', `${join(dir, file)} differs from the other shards' ${table}`);
     }
   }
   const units: Record<string, UnitEntry> = {};
@@ -71,13 +129,26 @@ export async function mergeRuns(shardDirs: readonly string[], outDir: string): P
       if (units[key] !== undefined)
         throw new AccLensError('E_CONFIG_INVALID', `unit ${key} is in more than one shard (${shardDirs[i]})`);
       if (unit.files.length > 0) await ensureDir(join(outDir, unit.dir));
-      for (const file of unit.files) await copyFile(join(shardDirs[i]!, file), join(outDir, file));
+      for (const file of unit.files) {
+        const table = partTable(file);
+        if (table === null)
+          throw new AccLensError('E_RUN_DAMAGED', `${join(shardDirs[i]!, file)}: not a part file of a known table`);
+        const bytes = await checkedBytes(shardDirs[i]!, manifest, file, table, unit.hashes?.[file], unit);
+        await writeFileAtomic(join(outDir, file), bytes);
+      }
       units[key] = unit;
     }
   }
   const first = manifests[0]!;
   const created = manifests.map((m) => m.created_at).sort()[0] ?? first.created_at;
-  const result: Manifest = { ...first, created_at: created, shard: null, units };
-  await writeManifest(outDir, result);
+  const hasRunFiles = Object.keys(runFiles).length > 0 && manifests.some((m) => m.run_files !== undefined);
+  const result: Manifest = {
+    ...first,
+    created_at: created,
+    shard: null,
+    ...(hasRunFiles ? { run_files: runFiles } : {}),
+    units,
+  };
+  await writeManifest(outDir, result, { backup: true });
   return result;
 }

@@ -2,13 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Schema, Table } from 'apache-arrow';
 import { AccLensError } from '../errors.ts';
+import { recordMismatch, sizeOf } from './file-record.ts';
+import { checkArrowTable } from './run-file-check.ts';
+import { readRunFile } from './run-file-read.ts';
 import { arrowSchema } from '../schema/arrow-schema.ts';
 import { decodeTable } from '../schema/decode.ts';
 import { encodeTable, type LooseBatch } from '../schema/encode.ts';
 import { provenanceMetadata } from '../schema/metadata.ts';
 import { TABLES, type RunTableName, type TableName, type UnitTableName } from '../schema/tables.ts';
-import { ArrowFileHandle, readArrowFile } from './arrow-file.ts';
-import { manifestProvenance, readManifest, unitKey, type Manifest, type UnitEntry } from './manifest.ts';
+import { ArrowFileHandle } from './arrow-file.ts';
+import { manifestProvenance, readManifest, REPAIR_FIX, unitKey, type Manifest, type UnitEntry } from './manifest.ts';
 import { runTableFile } from './run-writer.ts';
 
 /** An opened run: its folder and validated manifest. */
@@ -17,7 +20,7 @@ export interface Run {
   manifest: Manifest;
 }
 
-/** Opens a run folder (reads and validates `manifest.json`). */
+/** Opens a run folder (reads and validates `manifest.json`; a file, a damaged manifest or another major schema is a coded error). */
 export async function openRun(dir: string): Promise<Run> {
   return { dir, manifest: await readManifest(dir) };
 }
@@ -31,7 +34,7 @@ export function listUnits(run: Run): UnitEntry[] {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function partPath(run: Run, table: UnitTableName, model: string, probeId: string): string {
+function partOf(run: Run, table: UnitTableName, model: string, probeId: string): { unit: UnitEntry; file: string } {
   const unit = run.manifest.units[unitKey(model, probeId)];
   if (unit?.status !== 'done') {
     throw new AccLensError(
@@ -47,7 +50,16 @@ function partPath(run: Run, table: UnitTableName, model: string, probeId: string
       `${run.dir}: unit ${unitKey(model, probeId)} has no ${table} (its capture plan did not keep it)`,
     );
   }
-  return join(run.dir, file);
+  return { unit, file };
+}
+
+/** One done unit's part, checked (hash when recorded; see readRunFile). */
+function readUnitFile(run: Run, table: UnitTableName, unit: UnitEntry, file: string): Promise<Table> {
+  return readRunFile(run.dir, run.manifest, file, {
+    table,
+    unit: { model: unit.model, probeId: unit.probe_id },
+    ...(unit.hashes?.[file] ? { record: unit.hashes[file] } : {}),
+  });
 }
 
 /**
@@ -59,15 +71,34 @@ export async function readPart(
   table: UnitTableName,
   where: { model: string; probeId: string; layer?: number },
 ): Promise<Table> {
-  const path = partPath(run, table, where.model, where.probeId);
-  if (where.layer === undefined) return readArrowFile(path);
+  const { unit, file } = partOf(run, table, where.model, where.probeId);
+  if (where.layer === undefined) return readUnitFile(run, table, unit, file);
   if (!TABLES[table].layered)
     throw new AccLensError('E_USAGE', `${table} is not stored per layer; read it without { layer }`);
-  const file = await ArrowFileHandle.open(path);
+  // One layer is read through the footer, so the whole-file hash is not computed: size and provenance are checked.
+  const path = join(run.dir, file);
+  const record = unit.hashes?.[file];
+  const size = await sizeOf(path);
+  if (size === null) throw new AccLensError('E_RUN_DAMAGED', `${path} is missing (the manifest lists it)`, REPAIR_FIX);
+  const mismatch = record === undefined ? null : recordMismatch(record, { bytes: size });
+  if (mismatch !== null) throw new AccLensError('E_RUN_DAMAGED', `${path} is damaged: ${mismatch}`, REPAIR_FIX);
+  const handle = await ArrowFileHandle.open(path);
   try {
-    return await file.readLayer(where.layer);
+    const [problem] = checkArrowTable(
+      run.manifest,
+      new Table(handle.schema, []),
+      { table, unit: { model: unit.model, probeId: unit.probe_id } },
+      false,
+    );
+    if (problem !== undefined)
+      throw new AccLensError(
+        problem.version ? 'E_SCHEMA_VERSION' : 'E_RUN_DAMAGED',
+        `${path}: ${problem.problem}`,
+        REPAIR_FIX,
+      );
+    return await handle.readLayer(where.layer);
   } finally {
-    await file.close();
+    await handle.close();
   }
 }
 
@@ -98,9 +129,7 @@ export async function readTable(
 ): Promise<Table> {
   const probeIds = where.probeIds === undefined ? undefined : new Set(where.probeIds);
   if (table === 'probes' || table === 'segments' || table === 'tokens') {
-    const path = join(run.dir, runTableFile(table));
-    if (!existsSync(path)) return emptyTable(run, table);
-    const whole = await readArrowFile(path);
+    const whole = await readRunTable(run, table);
     return probeIds === undefined ? whole : filterProbes(run, table, whole, probeIds);
   }
   const models = where.models === undefined ? undefined : new Set(where.models);
@@ -112,7 +141,8 @@ export async function readTable(
       u.files.includes(`${u.dir}/${table}.arrow`),
   );
   if (parts.length === 0) return emptyTable(run, table);
-  const tables = await Promise.all(parts.map((u) => readArrowFile(join(run.dir, u.dir, `${table}.arrow`))));
+  const tables: Table[] = [];
+  for (const u of parts) tables.push(await readUnitFile(run, table, u, `${u.dir}/${table}.arrow`));
   // Run-wide provenance instead of the first part's (its model only, its batch layers).
   const usedModels = [...new Set(parts.map((u) => u.model))].sort();
   const schema = new Schema(
@@ -123,4 +153,23 @@ export async function readTable(
     schema,
     tables.flatMap((t) => t.batches),
   );
+}
+
+/**
+ * A run-level table, checked. Missing is fine only where nothing needs it: `tokens` in runs written
+ * without one (before 1.1.0), `probes`/`segments` before any unit finished. Otherwise E_RUN_DAMAGED.
+ */
+async function readRunTable(run: Run, table: RunTableName): Promise<Table> {
+  const file = runTableFile(table);
+  const record = run.manifest.run_files?.[file];
+  if (record === undefined && !existsSync(join(run.dir, file))) {
+    const needed = table !== 'tokens' && Object.values(run.manifest.units).some((u) => u.status === 'done');
+    if (!needed) return emptyTable(run, table);
+    throw new AccLensError(
+      'E_RUN_DAMAGED',
+      `${join(run.dir, file)} is missing, but the run has finished units`,
+      'Rerun the same `acc-lens capture` command on the run: it rewrites the probe set files.',
+    );
+  }
+  return readRunFile(run.dir, run.manifest, file, { table, ...(record ? { record } : {}) });
 }

@@ -10,22 +10,27 @@ import { TOKENS, type TokensBatch } from '../schema/tokens.ts';
 import { isTableName, TABLES, type RunTableName, type UnitColumnBatch, type UnitTableName } from '../schema/tables.ts';
 import type { TableSpec } from '../schema/columns.ts';
 import { TOOL_VERSION } from '../version.ts';
-import { readArrowFile, writeArrowFile } from './arrow-file.ts';
+import { writeArrowFileRecorded } from './arrow-file.ts';
 import { ensureDir, writeFailure } from './atomic-write.ts';
 import {
   identityMismatch,
+  loadManifest,
   manifestProvenance,
   ManifestSchema,
   parseOrFail,
-  readManifest,
+  REPAIR_FIX,
   unitKey,
   writeManifest,
+  type FileRecord,
   type Manifest,
   type UnitEntry,
 } from './manifest.ts';
 import { decodeTable } from '../schema/decode.ts';
 import { safeName } from './safe-name.ts';
-import { existsSync } from 'node:fs';
+import { lockRun, type RunLock } from './run-lock.ts';
+import { removeStaleTemps } from './stale-temps.ts';
+import { readRunFile } from './run-file-read.ts';
+import { checkUnit, type CheckLevel } from './unit-check.ts';
 
 /** What a run is made of; a resumed run must be opened with the same (paths may differ). */
 export const RunInitSchema = ManifestSchema.pick({ models: true, tokenizer: true, probe_set: true, plan: true }).extend(
@@ -39,6 +44,24 @@ export type RunInit = z.input<typeof RunInitSchema>;
 export type UnitTables = { [T in UnitTableName]?: UnitColumnBatch<T> };
 
 export const PARTS_DIR = 'parts';
+
+export interface OpenOptions {
+  /** A lock the caller already holds on the folder (e.g. capture takes it before instrumenting); default: take one. */
+  lock?: RunLock;
+  /** Named in the lock, for the message another writer gets (default "acc-lens"). */
+  command?: string;
+  /** How a resume checks the units it keeps (default `hash`: size and sha256). */
+  check?: CheckLevel;
+}
+
+/** What opening an existing run found: units whose files failed the check (now to be redone), temp files removed. */
+export interface ResumeReport {
+  redo: { key: string; problem: string }[];
+  removedTemps: string[];
+}
+
+/** How often, at most, the manifest backup is rewritten while units finish (always on close). */
+const BACKUP_INTERVAL_MS = 30_000;
 export const runTableFile = (table: RunTableName): string => `${table}.arrow`;
 
 /**
@@ -56,16 +79,40 @@ export const runTableFile = (table: RunTableName): string => `${table}.arrow`;
 export class RunWriter {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private lastBackup = 0;
 
   private constructor(
     readonly dir: string,
     private readonly state: Manifest,
     private readonly probeTokens: Map<string, number>,
+    private readonly lock: RunLock | null,
+    /** What the resume checked and cleaned (empty for a new run). */
+    readonly resume: ResumeReport,
   ) {}
 
-  /** Creates the run folder, or resumes the run already there (refusing one made from other inputs). */
-  static async open(runDir: string, init: RunInit): Promise<RunWriter> {
+  /**
+   * Creates the run folder, or resumes the run already there (refusing one made from other inputs).
+   * Takes the folder's write lock (E_RUN_LOCKED while another writer holds it), removes temp files of
+   * killed writers, and checks the kept units (size + sha256): a damaged one is marked not done.
+   */
+  static async open(runDir: string, init: RunInit, o: OpenOptions = {}): Promise<RunWriter> {
     const parsed = parseOrFail(RunInitSchema, init, 'run init');
+    await ensureDir(runDir);
+    const lock = o.lock ?? (await lockRun(runDir, o.command ?? 'acc-lens'));
+    try {
+      return await RunWriter.resume(runDir, parsed, o.lock === undefined ? lock : null, o.check ?? 'hash');
+    } catch (error) {
+      if (o.lock === undefined) await lock.release();
+      throw error;
+    }
+  }
+
+  private static async resume(
+    runDir: string,
+    parsed: z.output<typeof RunInitSchema>,
+    lock: RunLock | null,
+    level: CheckLevel,
+  ): Promise<RunWriter> {
     const fresh: Manifest = {
       schema_version: SCHEMA_VERSION,
       tool_version: TOOL_VERSION,
@@ -77,10 +124,18 @@ export class RunWriter {
       shard: parsed.shard ?? null,
       units: {},
     };
-    await ensureDir(runDir);
+    const removedTemps = await removeStaleTemps(runDir);
+    const loaded = await loadManifest(runDir);
     let state = fresh;
-    if (existsSync(join(runDir, 'manifest.json'))) {
-      state = await readManifest(runDir);
+    const redo: ResumeReport['redo'] = [];
+    if (loaded !== null && !loaded.ok)
+      throw new AccLensError(
+        loaded.code,
+        `cannot resume: ${loaded.problem}`,
+        loaded.code === 'E_RUN_DAMAGED' ? REPAIR_FIX : 'Write to a new --out folder.',
+      );
+    if (loaded !== null) {
+      state = loaded.manifest;
       const mismatch = identityMismatch(state, fresh);
       const shardA = JSON.stringify(state.shard);
       const shardB = JSON.stringify(fresh.shard);
@@ -92,16 +147,18 @@ export class RunWriter {
           'Resume with the same models, tokenizer, probe set, plan and shard, or write to a new --out folder.',
         );
       }
-    } else {
-      await writeManifest(runDir, state);
+      for (const [key, unit] of Object.entries(state.units)) {
+        if (unit.status !== 'done') continue;
+        const [problem] = await checkUnit(runDir, state, unit, level);
+        if (problem === undefined) continue;
+        redo.push({ key, problem: `${problem.file} ${problem.problem}` });
+        delete state.units[key];
+      }
     }
-    const probeTokens = new Map<string, number>();
-    const probesPath = join(runDir, runTableFile('probes'));
-    if (existsSync(probesPath)) {
-      const cols = decodeTable(PROBES, await readArrowFile(probesPath));
-      (cols.probe_id as string[]).forEach((id, i) => probeTokens.set(id, Number(cols.n_tokens![i])));
-    }
-    return new RunWriter(runDir, state, probeTokens);
+    const probeTokens = await readProbeTokens(runDir, state);
+    const writer = new RunWriter(runDir, state, probeTokens, lock, { redo, removedTemps });
+    if (loaded === null || redo.length > 0) await writer.persist();
+    return writer;
   }
 
   /** A copy of the manifest as it stands. */
@@ -139,11 +196,15 @@ export class RunWriter {
       [SEGMENTS, segments],
     ];
     if (tokens !== undefined) files.push([TOKENS, tokens]);
+    const recorded: Record<string, FileRecord> = {};
     for (const [spec, batch] of files) {
       const table = encode(spec, batch as unknown as LooseBatch, provenanceMetadata(provenance, spec.name), {});
-      await writeArrowFile(join(this.dir, runTableFile(spec.name as RunTableName)), table);
+      const file = runTableFile(spec.name as RunTableName);
+      recorded[file] = await writeArrowFileRecorded(join(this.dir, file), table);
     }
     probes.probe_id.forEach((id, i) => this.probeTokens.set(id, Number(probes.n_tokens[i])));
+    this.state.run_files = { ...this.state.run_files, ...recorded };
+    await this.persist();
   }
 
   /**
@@ -159,6 +220,7 @@ export class RunWriter {
     this.assertOpen();
     const { dir, key } = await this.prepareUnit(model, probeId);
     const files: string[] = [];
+    const hashes: Record<string, FileRecord> = {};
     const provenance = manifestProvenance(this.state, [model]);
     await ensureDir(join(this.dir, dir));
     for (const [name, batch] of Object.entries(tables)) {
@@ -171,7 +233,7 @@ export class RunWriter {
         probe_id: probeId,
       });
       const file = `${dir}/${name}.arrow`;
-      await writeArrowFile(join(this.dir, file), table);
+      hashes[file] = await writeArrowFileRecorded(join(this.dir, file), table);
       files.push(file);
     }
     return this.finish(key, {
@@ -181,6 +243,7 @@ export class RunWriter {
       status: 'done',
       n_tokens: this.tokensOf(probeId, options.nTokens),
       files: files.sort(),
+      hashes: Object.fromEntries(Object.entries(hashes).sort(([a], [b]) => (a < b ? -1 : 1))),
       finished_at: new Date().toISOString(),
     });
   }
@@ -206,10 +269,17 @@ export class RunWriter {
     });
   }
 
-  /** Waits for the last manifest write; the writer cannot be used afterwards. */
+  /** Waits for the last manifest write, writes the manifest backup and releases the lock; the writer cannot be used afterwards. */
   async close(): Promise<Manifest> {
-    this.closed = true;
-    await this.queue;
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        await this.queue;
+        await this.persist(true);
+      } finally {
+        await this.lock?.release();
+      }
+    }
     return this.manifest;
   }
 
@@ -259,8 +329,10 @@ export class RunWriter {
   }
 
   /** Serialises manifest writes: each write happens after the previous one and includes every finished unit. */
-  private persist(): Promise<void> {
-    const next = this.queue.then(() => writeManifest(this.dir, this.state));
+  private persist(forceBackup = false): Promise<void> {
+    const backup = forceBackup || Date.now() - this.lastBackup > BACKUP_INTERVAL_MS;
+    if (backup) this.lastBackup = Date.now();
+    const next = this.queue.then(() => writeManifest(this.dir, this.state, { backup }));
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -285,3 +357,18 @@ function encode(spec: TableSpec, batch: LooseBatch, metadata: Map<string, string
 }
 
 const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
+
+/** Prompt lengths from `probes.arrow` when it is sound; a damaged one is ignored (capture rewrites it). */
+async function readProbeTokens(runDir: string, state: Manifest): Promise<Map<string, number>> {
+  const file = runTableFile('probes');
+  const probeTokens = new Map<string, number>();
+  const record = state.run_files?.[file];
+  try {
+    const table = await readRunFile(runDir, state, file, { table: 'probes', ...(record ? { record } : {}) });
+    const cols = decodeTable(PROBES, table);
+    (cols.probe_id as string[]).forEach((id, i) => probeTokens.set(id, Number(cols.n_tokens![i])));
+  } catch (error) {
+    if (!(error instanceof AccLensError)) throw error;
+  }
+  return probeTokens;
+}

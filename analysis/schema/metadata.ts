@@ -1,7 +1,7 @@
 import { TOOL_VERSION } from '../version.ts';
 
 /** Version of the run-store contract. Bump minor for added columns/tables, major for changed meaning. */
-export const SCHEMA_VERSION = '1.1.0';
+export const SCHEMA_VERSION = '1.2.0';
 
 /** Keys of the Arrow schema metadata that every run-store file carries. */
 export const META = {

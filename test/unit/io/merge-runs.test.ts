@@ -65,7 +65,7 @@ describe('mergeRuns', () => {
       message: expect.stringContaining('shard(s) 1 of 2 missing'),
     });
     await expect(mergeRuns([s0, s1], join(await tempDir(), 'm'))).rejects.toMatchObject({
-      message: expect.stringContaining('plan differs'),
+      message: expect.stringContaining('plan.layers differs'),
     });
     await expect(mergeRuns([s0, s1b, s1b], join(await tempDir(), 'm'))).rejects.toMatchObject({
       message: expect.stringContaining('given twice'),

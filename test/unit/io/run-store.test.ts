@@ -120,6 +120,7 @@ describe('RunWriter + reader', () => {
     const first = await RunWriter.open(dir, runInit());
     await first.writeProbeSet(probeSet().probes, probeSet().segments);
     await first.writeUnit('base', 'mrcr/0001', unitTables(0));
+    await first.close();
     // Simulated crash in the middle of the next unit: stale and half-written parts, no manifest entry.
     const staleDir = join(dir, 'parts/base', safeName('graph walk 2'));
     await mkdir(staleDir, { recursive: true });
@@ -150,7 +151,7 @@ describe('RunWriter + reader', () => {
       RunWriter.open(dir, runInit({ probe_set: { ...runInit().probe_set, sha256: 'f'.repeat(64) } })),
     ).rejects.toMatchObject({ message: expect.stringContaining('probe_set.sha256') });
     await expect(RunWriter.open(dir, runInit({ plan: { top_k: 8 } }))).rejects.toMatchObject({
-      message: expect.stringContaining('plan differs'),
+      message: expect.stringContaining('plan.layers differs (run has "all", now (absent))'),
     });
     await expect(RunWriter.open(dir, runInit({ shard: { index: 0, count: 2 } }))).rejects.toMatchObject({
       message: expect.stringContaining('shard differs'),
