@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -178,7 +179,7 @@ export async function importHfCheckpoint(hfDir: string, outArg: string, o: Impor
       seconds: +((performance.now() - started) / 1000).toFixed(2),
     };
     writeFileSync(join(partial, IMPORT_INFO), `${JSON.stringify(info, null, 2)}\n`);
-    if (existsSync(out)) rmSync(out, { recursive: true });
+    if (existsSync(out)) rmdirSync(out); // checked empty above; rmdir refuses anything else
     renameSync(partial, out);
     return { out, info, writtenBytes: before };
   } catch (error) {
