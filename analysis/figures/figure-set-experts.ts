@@ -58,13 +58,13 @@ const miFigure: FigureDef = {
     const spec = miLayersChart(
       data,
       { width: p.width, height: p.name === 'single-column' ? 150 : 190, fontSize: p.fontSize },
-      { marked: { layers: selected, label: 'selected' } },
+      { marked: { layers: selected, label: 'selected' }, alpha: s.settings.alpha },
     );
     return {
       name: this.name,
       spec,
       caption: caption('Task specialisation of routing per layer', [
-        `What is plotted: per MoE layer, the mutual information I(task family; expert) in bits of the family × expert table of top-k selections pooled over probes, base dashed and tuned solid with 95% bootstrap intervals, and the family-permutation null (family labels shuffled across probes, sizes kept; thin lines) that MI reads without any task structure; the maximum is log2 ${nFamilies} = ${Math.log2(nFamilies).toFixed(2)} bits. Shaded: the layers with the largest MI gain chosen on the selection half (${selected.map((l) => `L${l}`).join(', ') || 'none'}). Values: \`metrics_routing_mi\` (measure = selections).`,
+        `What is plotted: per MoE layer, the mutual information I(task family; expert) in bits of the family × expert table of top-k selections pooled over probes, base dashed and tuned solid with 95% bootstrap intervals, and the family-permutation null (family labels shuffled across probes, sizes kept; base dash-dot, tuned dotted) that MI reads without any task structure; the maximum is log2 ${nFamilies} = ${Math.log2(nFamilies).toFixed(2)} bits. Shaded: the layers with the largest MI gain chosen on the selection half (${selected.map((l) => `L${l}`).join(', ') || 'none'}). Values: \`metrics_routing_mi\` (measure = selections).`,
         probesSentence(s, Object.keys(s.probes.by_family)),
         selectionSentence(s),
         ciSentence(s),

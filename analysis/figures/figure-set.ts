@@ -106,9 +106,12 @@ const headGridFigure: FigureDef = {
         .map((h) => ({ layer: h.layer, head: h.head!, label: 'selected' })),
     ];
     const p = ctx.preset;
+    // A small grid gets a narrower figure (cells at most 4 em wide) rather than white space; the legend needs ~28 em.
+    const width = Math.min(p.width, Math.max(p.fontSize * 28, p.fontSize * 5 + grid.nHeads * p.fontSize * 4));
     const spec = headGridChart(
       grid,
-      { width: p.width, height: headGridHeight(grid, p.width, p.fontSize), fontSize: p.fontSize },
+      { width, height: headGridHeight(grid, width, p.fontSize), fontSize: p.fontSize },
+
       { panel: 'delta', marked, models: models(ctx) },
     );
     const markText =

@@ -54,7 +54,7 @@ export function attentionStripChart(
   o: AttentionStripOptions = {},
 ): ChartSpec & ChartInteraction {
   const fs = size.fontSize;
-  const margin = { left: fs * 6.6, right: fs * 2.2, top: fs * 0.4, bottom: fs * 3 };
+  const margin = { left: fs * 6.6, right: fs * 3.2, top: fs * 0.4, bottom: fs * 3 };
   const cols = columnEdges(d.window, Math.round(size.width - margin.left - margin.right));
   const exclude = o.excludeSink ? (p: number) => p === 0 : () => false;
   const scale = o.scale ?? 'mass';

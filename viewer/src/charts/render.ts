@@ -71,8 +71,9 @@ export function colorOptions(scale: ColorScale): Plot.ScaleOptions {
 export const tickNumber = (v: number): string => {
   const a = Math.abs(v);
   if (a === 0) return '0';
-  if (a >= 1000 || a < 0.01) return v.toExponential(0).replace('e+', 'e');
-  return String(Number(v.toPrecision(2)));
+  const text = a >= 1000 || a < 0.01 ? v.toExponential(0).replace('e+', 'e') : String(Number(v.toPrecision(2)));
+  // A typographic minus, as in the axes Plot draws.
+  return text.replace(/^-/, '\u2212');
 };
 
 function rampLegend(doc: Document, scale: ColorScale, width: number, fs: number): Element {
@@ -89,8 +90,9 @@ function rampLegend(doc: Document, scale: ColorScale, width: number, fs: number)
     height: fs * 3.1,
     marginTop: 0,
     marginBottom: fs * 2.1,
-    marginLeft: fs * 0.8,
-    marginRight: fs * 1.2,
+    // Room for the first and last tick labels (e.g. "−0.06") centred on the ramp's ends.
+    marginLeft: fs * 1.8,
+    marginRight: fs * 1.8,
     style: plotStyle(fs),
     x: {
       type: scale.type === 'log' ? 'log' : 'linear',
@@ -158,18 +160,23 @@ function swatchLegend(doc: Document, items: readonly Swatch[], width: number, fs
 }
 
 /**
- * Repeats every raster row `k` times, so a few tall rows stay crisp where a viewer or PDF reader
- * smooths images despite `image-rendering`.
+ * Repeats every raster pixel `kx` times across and every row `ky` times down (nearest neighbour),
+ * so cells stay crisp where a viewer or PDF reader smooths images despite `image-rendering`.
  */
-export function upscaleRows(raster: Raster, k: number): Raster {
-  if (k <= 1) return raster;
-  const rowBytes = raster.columns * 4;
-  const rgba = new Uint8ClampedArray(raster.rgba.length * k);
+export function upscale(raster: Raster, kx: number, ky: number): Raster {
+  if (kx <= 1 && ky <= 1) return raster;
+  const [x, y] = [Math.max(1, kx), Math.max(1, ky)];
+  const columns = raster.columns * x;
+  const out = new Uint8ClampedArray(columns * raster.rows * y * 4);
+  const row = new Uint8ClampedArray(columns * 4);
   for (let r = 0; r < raster.rows; r++) {
-    const row = raster.rgba.subarray(r * rowBytes, (r + 1) * rowBytes);
-    for (let j = 0; j < k; j++) rgba.set(row, (r * k + j) * rowBytes);
+    for (let c = 0; c < raster.columns; c++) {
+      const px = raster.rgba.subarray((r * raster.columns + c) * 4, (r * raster.columns + c) * 4 + 4);
+      for (let j = 0; j < x; j++) row.set(px, (c * x + j) * 4);
+    }
+    for (let j = 0; j < y; j++) out.set(row, (r * y + j) * columns * 4);
   }
-  return { columns: raster.columns, rows: raster.rows * k, rgba };
+  return { columns, rows: raster.rows * y, rgba: out };
 }
 
 /**
@@ -189,6 +196,8 @@ export function renderChart(spec: ChartSpec, env: RenderEnv): SVGSVGElement {
     height,
     viewBox: `0 0 ${width} ${height}`,
     'font-family': FONT_FAMILY,
+    // Plot strokes axes with currentColor; naming it here keeps ticks in the PDF (svg-to-pdfkit has no default colour).
+    color: INK,
   }))
     root.setAttribute(k, String(v));
   const bg = doc.createElementNS(SVG_NS, 'rect');
@@ -206,7 +215,13 @@ export function renderChart(spec: ChartSpec, env: RenderEnv): SVGSVGElement {
         frameAnchor: 'middle',
         width: frame.width,
         height: frame.height,
-        src: env.rasterUrl(upscaleRows(spec.raster, Math.ceil((2 * frame.height) / spec.raster.rows))),
+        src: env.rasterUrl(
+          upscale(
+            spec.raster,
+            Math.ceil((env.rasterDensity * frame.width) / spec.raster.columns),
+            Math.ceil((Math.max(2, env.rasterDensity) * frame.height) / spec.raster.rows),
+          ),
+        ),
         preserveAspectRatio: 'none',
         imageRendering: env.imageRendering,
       }),

@@ -108,7 +108,7 @@ export function routingStripChart(
   o: RoutingStripOptions = {},
 ): ChartSpec & ChartInteraction {
   const fs = size.fontSize;
-  const margin = { left: fs * 7.2, right: fs * 2.2, top: fs * 0.4, bottom: fs * 3 };
+  const margin = { left: fs * 7.2, right: fs * 3.2, top: fs * 0.4, bottom: fs * 3 };
   const cols = columnEdges(d.window, Math.round(size.width - margin.left - margin.right));
   const { blocks, rows, segRows } = layout(d);
   const expert = o.expert ?? null;

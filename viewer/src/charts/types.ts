@@ -54,6 +54,8 @@ export interface RenderEnv {
   rasterUrl(raster: Raster): string;
   /** How the raster is scaled: browsers know `pixelated`, resvg `optimizeSpeed`; both mean nearest-neighbour. */
   imageRendering: 'pixelated' | 'optimizeSpeed';
+  /** Raster pixels per user unit the image should have at least (PDF readers interpolate coarser images). */
+  rasterDensity: number;
 }
 
 /** What clicking a mark selects; the page merges it into its selection (and the URL). */

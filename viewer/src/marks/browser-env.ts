@@ -14,5 +14,5 @@ function canvasPngUrl(raster: Raster): string {
 
 /** The page's render environment: the real document, canvas rasters, nearest-neighbour scaling. */
 export function browserEnv(): RenderEnv {
-  return { document, rasterUrl: canvasPngUrl, imageRendering: 'pixelated' };
+  return { document, rasterUrl: canvasPngUrl, imageRendering: 'pixelated', rasterDensity: 1 };
 }
