@@ -17,8 +17,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   metrics: async () => (await import('./metrics.ts')).benchMetrics,
   import: async () => (await import('./import.ts')).benchImport,
   'fp16-ops': async () => (await import('./fp16-ops.ts')).benchFp16Ops,
+  viewer: async () => (await import('./viewer.ts')).benchViewer,
   figures: async () => (await import('./figures.ts')).benchFigures,
-
 };
 
 /** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default) and writes their results. */
