@@ -31,7 +31,7 @@ export async function withLock<T>(lockDir: string, work: () => Promise<T>, timeo
         // The owner has made the folder but not yet written its pid: wait for it.
       }
       if (Number.isInteger(owner) && !alive(owner)) rmSync(lockDir, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockDir}`);
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockDir}`, { cause: error });
       else await new Promise((r) => setTimeout(r, 250));
     }
   }
