@@ -9,6 +9,7 @@ import { writeSafetensors } from '../../analysis/io/safetensors-write.ts';
 import { importHfCheckpoint, readImportInfo } from '../../analysis/io/model-import.ts';
 import { bfloat16BitsToFloat32, float32ToBfloat16Bits } from '../../analysis/onnx/tensor-proto.ts';
 import type { Qwen3MoeConfig } from '../../models/config.ts';
+import { defaultTokenizerDir } from '../../analysis/tokenize/load.ts';
 import { verifyImport } from '../../models/verify/verify.ts';
 import { oracleForward } from '../../models/qwen3-moe/oracle.ts';
 import { materialize, type ModelWeights } from '../../models/weights.ts';
@@ -61,8 +62,8 @@ async function expectMatchesOracle(out: string, weights: ModelWeights, c: Qwen3M
 
 afterAll(removeTempDirs);
 describe('acc-lens models import: small HF checkpoints against the oracle', () => {
-  it('F32, one model.safetensors, untied head: both forms within 1e-4, routing identical', async () => {
-    const { dir, weights } = checkpoint({}, { dtype: 'F32' });
+  it('F32, one model.safetensors, untied head: both forms within 1e-4, routing identical; tokenizer copied', async () => {
+    const { dir, weights } = checkpoint({}, { dtype: 'F32', tokenizerDir: defaultTokenizerDir() });
     const out = join(tempDir('import'), 'model');
     const r = await importHfCheckpoint(dir, out, { forms: ['unfused', 'fused'], dtype: 'float32' });
     expect(Object.keys(r.info.files).sort()).toEqual([
@@ -71,7 +72,12 @@ describe('acc-lens models import: small HF checkpoints against the oracle', () =
       'model.fused.onnx.data',
       'model.unfused.onnx',
       'model.unfused.onnx.data',
+      'tokenizer.json',
+      'tokenizer_config.json',
     ]);
+    expect(Buffer.compare(readFileSync(join(out, 'tokenizer.json')), readFileSync(join(dir, 'tokenizer.json')))).toBe(
+      0,
+    );
     expect(r.info.source.dtypes).toEqual({ F32: expect.any(Number) });
     expect(readImportInfo(out)).toEqual(r.info);
     // F32 → float32 copies the weights bit for bit (the LM head as stored; the router is transposed in the graph).
