@@ -120,20 +120,36 @@ describe('capture of a decoder without KV-cache inputs (no-cache mode)', () => {
     await expectSameTables(runs.cached!, runs.nocache!);
   });
 
-  it('a probe over the budget is refused before running: E_CONTEXT_TOO_LONG naming the missing KV cache and the GB', async () => {
+  it('a probe over the budget is skipped with its reason (no KV cache: one pass); when none fits, E_CONTEXT_TOO_LONG before running', async () => {
     const shape = instrumentForCapture(paths.nocache, parsePlan(plan));
-    const size = { id: 'p2', n_tokens: 120, segments: 3, rowQueries: 15 };
-    const oneChunk = estimatePlan(parsePlan(plan), [shape.shape], [size]).peakBytes;
-    const chunked = estimatePlan(parsePlan(plan), [{ ...shape.shape, cache: true }], [size]).peakBytes;
+    const size = (id: string, n: number) => ({ id, n_tokens: n, segments: 3, rowQueries: 15 });
+    const oneChunk = estimatePlan(parsePlan(plan), [shape.shape], [size('p2', 120)]).peakBytes;
+    const chunked = estimatePlan(parsePlan(plan), [{ ...shape.shape, cache: true }], [size('p2', 120)]).peakBytes;
+    const smallest = estimatePlan(parsePlan(plan), [shape.shape], [size('p0', 40)]).peakBytes;
     shape.dispose();
     expect(oneChunk).toBeGreaterThan(chunked);
-    const out = join(dir, 'refused');
     const budget = Math.floor((oneChunk + chunked) / 2);
-    const e = await runCapture({
+    const out = join(dir, 'over-budget');
+    const s = await runCapture({
       models: [{ name: 'm', path: paths.nocache }],
       probes,
       out,
       plan: { ...plan, memory_budget_bytes: budget },
+      ep: 'cpu',
+    });
+    expect(s.units).toMatchObject({ done: 2, skipped: 1 });
+    expect(s.manifest.units['m/p2']).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(
+        /estimated peak .* at 120 tokens \(no KV cache: one pass\), over the memory budget/,
+      ),
+    });
+    const refused = join(dir, 'refused');
+    const e = await runCapture({
+      models: [{ name: 'm', path: paths.nocache }],
+      probes,
+      out: refused,
+      plan: { ...plan, memory_budget_bytes: smallest - 1 },
       ep: 'cpu',
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AccLensError);
@@ -141,7 +157,7 @@ describe('capture of a decoder without KV-cache inputs (no-cache mode)', () => {
     expect((e as AccLensError).message).toMatch(
       /has no KV-cache inputs, so the whole prompt runs in one pass and needs ≈ \d+\.\d GB at 120 tokens/,
     );
-    expect(existsSync(out)).toBe(false);
+    expect(existsSync(refused)).toBe(false);
     // The same budget fits the cached export of that model: it runs in chunks.
     await expect(
       runCapture({
@@ -151,7 +167,7 @@ describe('capture of a decoder without KV-cache inputs (no-cache mode)', () => {
         plan: { ...plan, memory_budget_bytes: budget },
         ep: 'cpu',
       }),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject({ units: { done: 3, skipped: 0 } });
   });
 });
 
