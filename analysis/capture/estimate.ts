@@ -30,8 +30,14 @@ export interface PlanEstimate {
 
 /** ORT + Node baseline measured on the reference pair (process with a session open, before the first run). */
 const RUNTIME_BYTES = 350 * 2 ** 20;
-/** Live [heads, chunk, keys] float buffers per layer at once: the kernel's scores, the probabilities, and CumSum when distance profiles include `all`. */
-const attentionBuffers = (plan: CapturePlan): number => 2 + (plan.distance?.query_sets.includes('all') ? 1 : 0);
+/**
+ * Live [heads, chunk, keys] float32 buffers per layer at the peak, calibrated on measured peak RSS
+ * (docs/capture.md#memory-estimate): scores, scaled and masked scores, probabilities and the
+ * reductions' intermediates. One pass without a KV cache measured 6.0–6.3 buffers (1k–8k tokens,
+ * any query sets); chunked prefill 6.1–8.3 (the KV-cache copies add to it). Rounded up, so the
+ * estimate errs high.
+ */
+export const ATTENTION_BUFFERS = { onePass: 7, chunked: 9 } as const;
 
 /** The chunk a model runs a probe in: the plan's, or the whole probe (T) for a graph without KV-cache inputs. */
 export const chunkFor = (plan: CapturePlan, m: ModelShape, tokens: number): number =>
@@ -44,9 +50,9 @@ function peakFor(plan: CapturePlan, m: ModelShape, p: ProbeSize, chunk: number):
   // With a cache: past + present of every layer alive together. Without: one layer's K and V, repeated to the query heads.
   const kvCache =
     m.cache === false ? 2 * m.queryHeads * T * m.headDim * f32 : 2 * 2 * m.layers * m.kvHeads * T * m.headDim * f32;
+  const buffers = m.cache === false ? ATTENTION_BUFFERS.onePass : ATTENTION_BUFFERS.chunked;
   const attentionChunk =
-    attentionBuffers(plan) * m.queryHeads * S * T * f32 +
-    (plan.rows?.full ? p.rowQueries * m.queryHeads * T * f32 * m.layers : 0);
+    buffers * m.queryHeads * S * T * f32 + (plan.rows?.full ? p.rowQueries * m.queryHeads * T * f32 * m.layers : 0);
   const rows = plan.rows ? p.rowQueries * m.layers * m.queryHeads * (plan.rows.full ? T : plan.rows.k) * 8 : 0;
   const routing = plan.routing ? T * m.layers * m.topK * 8 : 0;
   const routerProbs = plan.router_probs ? T * m.layers * m.experts * f32 : 0;

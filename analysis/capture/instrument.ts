@@ -12,6 +12,9 @@ import { appendReductions, type ReducedLayout } from './reduce-graph.ts';
 import { configMetadata } from './model-config.ts';
 import { KV_NAMINGS, pastLayers } from './session-kv-names.ts';
 
+/** File name of the instrumented copy in its folder. */
+export const INSTRUMENTED_FILE = 'model.capture.onnx';
+
 /** Sizes that the memory estimate and the encoders need, read from the graph. */
 export interface ModelShape {
   /** false without KV-cache inputs: capture then runs each probe in one chunk (chunk = T); default true. */
@@ -39,9 +42,14 @@ export interface InstrumentedModel {
 /**
  * Instruments a decoder for capture: finds attention and routers (coded error naming the nodes when a
  * layer's cannot be captured), adds the capture tensors, the in-graph reductions and the narrowed LM head,
- * and writes the copy to a temporary folder. Example: `const m = inspectForCapture('base.onnx', plan)`.
+ * and writes the copy to `o.outDir` (capture: inside the run folder, `dispose()` leaves it) or a temporary
+ * folder (`dispose()` removes it). Example: `const m = instrumentForCapture('base.onnx', plan)`.
  */
-export function instrumentForCapture(modelPath: string, plan: CapturePlan): InstrumentedModel {
+export function instrumentForCapture(
+  modelPath: string,
+  plan: CapturePlan,
+  o: { outDir?: string } = {},
+): InstrumentedModel {
   const loaded = readModel(modelPath);
   const { model } = loaded;
   if (defaultOpset(model) < 13)
@@ -57,8 +65,8 @@ export function instrumentForCapture(modelPath: string, plan: CapturePlan): Inst
   const layout = appendReductions(model, inst, plan);
   layout.narrowedHead = narrowLogitHead(model, plan.answer_logprobs);
   removeDeadNodes(model);
-  const dir = makeTempDir('acc-lens-capture-');
-  const path = writeModel(loaded, model, join(dir.path, 'model.capture.onnx'));
+  const dir = o.outDir === undefined ? makeTempDir('acc-lens-capture-') : { path: o.outDir, dispose: () => undefined };
+  const path = writeModel(loaded, model, join(dir.path, INSTRUMENTED_FILE));
   const form = metadata(model, 'acc_lens.form') ?? inst.discovery.attention[0]?.form ?? 'unknown';
   return { path, layout, shape, form, dispose: dir.dispose };
 }

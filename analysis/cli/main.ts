@@ -9,6 +9,7 @@ import { viewCommand } from './commands/view.ts';
 import { metricsCommand } from './commands/metrics.ts';
 import { captureCommand } from './commands/capture.ts';
 import { exportCommand } from './commands/export.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 const COMMANDS: Command[] = [
@@ -21,6 +22,7 @@ const COMMANDS: Command[] = [
   figuresCommand,
   viewCommand,
   exportCommand,
+  verifyCommand,
 ];
 
 function topHelp(): string {

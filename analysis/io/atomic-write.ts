@@ -30,11 +30,21 @@ export function writeFailure(error: unknown, path: string): Error {
   return error as Error;
 }
 
-/** `mkdir -p` with write failures reported as E_WRITE_FAILED. */
+/** Why `mkdir -p` can fail besides WRITE_FAILURES: a path component is a file, or a mount hides a parent. */
+const MKDIR_FAILURES = new Set(['ENOENT', 'ENOTDIR', 'EEXIST']);
+
+/** `mkdir -p` with failures (read-only mount, a file in the way, no permission) reported as E_WRITE_FAILED. */
 export async function ensureDir(dir: string): Promise<void> {
   try {
     await fsp.mkdir(dir, { recursive: true });
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code !== undefined && MKDIR_FAILURES.has(code))
+      throw new AccLensError(
+        'E_WRITE_FAILED',
+        `cannot create the folder ${dir}: ${code === 'ENOENT' ? 'a parent folder cannot be created (read-only or missing mount?)' : 'a file is in the way'} (${code})`,
+        'Choose another --out folder you can write to.',
+      );
     throw writeFailure(error, dir);
   }
 }

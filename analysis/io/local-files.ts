@@ -39,6 +39,21 @@ export async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Removes a folder and everything in it (nothing when it does not exist). */
+export function removeTree(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}
+
+/** Whether `path` exists at all (file, folder or other). */
+export function pathExists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A fresh folder under the OS temp dir; `dispose()` removes it with everything in it. */
 export function makeTempDir(prefix: string): { path: string; dispose(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

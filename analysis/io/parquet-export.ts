@@ -38,12 +38,13 @@ function parquetData(values: DecodedColumn): ColumnSource['data'] {
 /**
  * Writes `<table>.parquet` into `outDir` for every table the run holds: parts concatenated,
  * dictionary strings as plain UTF8, provenance in the key-value metadata. Snappy-compressed,
- * which pandas, polars and DuckDB all read. Example: `await exportParquet('runs/x', 'runs/x/parquet')`.
+ * which pandas, polars and DuckDB all read. Every file read is checked first (readTable): a missing
+ * or damaged one is E_RUN_DAMAGED before anything is written, so an export never drops rows and never
+ * leaves a mix of new and old Parquet files. Example: `await exportParquet('runs/x', 'runs/x/parquet')`.
  */
 export async function exportParquet(runOrDir: Run | string, outDir: string): Promise<ExportedFile[]> {
   const run = typeof runOrDir === 'string' ? await openRun(runOrDir) : runOrDir;
-  await ensureDir(outDir);
-  const written: ExportedFile[] = [];
+  const encoded: { file: ExportedFile; buffer: Uint8Array }[] = [];
   for (const table of TABLE_NAMES) {
     const arrow = await readTable(run, table);
     const present =
@@ -71,8 +72,12 @@ export async function exportParquet(runOrDir: Run | string, outDir: string): Pro
       rowGroupSize: 1_000_000,
     });
     const path = join(outDir, `${table}.parquet`);
-    await writeFileAtomic(path, new Uint8Array(buffer));
-    written.push({ table, path, rows: arrow.numRows, bytes: buffer.byteLength });
+    encoded.push({
+      file: { table, path, rows: arrow.numRows, bytes: buffer.byteLength },
+      buffer: new Uint8Array(buffer),
+    });
   }
-  return written;
+  await ensureDir(outDir);
+  for (const { file, buffer } of encoded) await writeFileAtomic(file.path, buffer);
+  return encoded.map((e) => e.file);
 }

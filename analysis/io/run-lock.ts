@@ -150,3 +150,11 @@ async function releaseLock(path: string, token: string): Promise<void> {
   const info = await readLock(path).catch(() => null);
   if (info !== null && info !== 'missing' && info.token === token) await rm(path, { force: true });
 }
+
+/** Who holds the run's write lock, or null when nobody (or only a stale lock) does; for reports. */
+export async function lockHolder(runDir: string): Promise<string | null> {
+  const path = join(runDir, LOCK_FILE);
+  const info = await readLock(path).catch(() => null);
+  if (info === 'missing' || info === null) return null;
+  return holder(info, path);
+}

@@ -33,8 +33,16 @@ heads × chunk × context floats per layer, never context². The plan's peak mem
 estimated first; a plan over budget (75 % of RAM unless the plan sets memory_budget_bytes) is refused
 with what to drop.
 
-Resume: rerun the same command. Finished units are kept; a killed capture loses at most the unit it
-was running. A run refuses to resume with other models, probes, tokenizer, plan or shard.
+Resume: rerun the same command. Finished units are kept after a check of their files (size and
+sha256 against the manifest; a damaged unit is redone); a killed capture loses at most the unit it
+was running. A run refuses to resume with other models, probes, tokenizer, plan or shard. While a
+capture writes a run it holds RUN/.acc-lens/lock: a second capture into the same --out stops with
+E_RUN_LOCKED. \`acc-lens verify RUN [--repair]\` checks a whole run (docs/run-store.md#integrity).
+
+Before the first unit, every model is hashed, instrumented (into RUN/.acc-lens/, reused after a kill,
+removed when the capture finishes) and opened, so a bad --tuned model stops the capture at once.
+Probes over a limit (token ids outside the embedding, more tokens than the model's positions, an
+estimated peak over the memory budget) are skipped with the reason in the manifest; the others run.
 
   --base A.onnx --tuned B.onnx   the model pair (run as "base" and "tuned")
   --model M.onnx                 one model alone (run under its file name)
@@ -110,7 +118,8 @@ export const captureCommand: Command = {
     const plan = parsePlan(planJson, values.plan ?? 'capture plan');
     const out = values.out ?? join('runs', basename(values.probes).replace(/\.jsonl?$/i, ''));
     const tty = isTerminal() && !values.json;
-    const report = progressReporter(tty, (s) => (values.json ? process.stderr : process.stdout).write(s));
+    const write = (s: string) => (values.json ? process.stderr : process.stdout).write(s);
+    const report = progressReporter(tty, write);
     const summary = await runCapture({
       models,
       probes: values.probes,
@@ -120,6 +129,7 @@ export const captureCommand: Command = {
       ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
       ...(values.tokenizer !== undefined ? { tokenizerDir: values.tokenizer } : {}),
       onProgress: report,
+      onNotice: (line) => write(`${line}\n`),
     }).finally(() => report.end());
     if (values.json) {
       const { manifest: _m, ...rest } = summary;

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fail } from '../../errors.ts';
 import { exportParquet, openRun } from '../../io/index.ts';
 import { parseFlags, type Command } from '../command.ts';
@@ -10,7 +10,9 @@ Writes one Parquet file per table of a run (probes, segments, attention_segments
 attention_distance, attention_rows, routing, router_probs, answer_logprobs — those the run holds),
 with every unit's part concatenated and dictionary strings stored as plain strings. The provenance
 (schema version, tool version, model sha256, tokenizer, probe-set hash, plan) goes into each file's
-key-value metadata. Only finished units are exported.
+key-value metadata. Only finished units are exported. Every file is checked against the run's
+manifest first (size, sha256, Arrow structure, schema version); a missing or damaged one stops the
+export with E_RUN_DAMAGED naming it, before any Parquet file is written.
 
   --parquet    write Parquet (the only export format today)
   --out DIR    where to write (default: RUN/parquet)
@@ -39,7 +41,14 @@ export const exportCommand: Command = {
       fail('E_USAGE', `acc-lens export takes one RUN folder (got ${positionals.length})`, USAGE);
     if (!values.parquet) fail('E_USAGE', 'acc-lens export: choose a format: --parquet', USAGE);
     const run = await openRun(runDir);
-    const files = await exportParquet(run, values.out ?? join(runDir, 'parquet'));
+    const out = values.out ?? join(runDir, 'parquet');
+    if (resolve(out) === resolve(runDir))
+      fail(
+        'E_USAGE',
+        `--out ${out} is the run folder itself`,
+        'Pass a folder for the Parquet files, e.g. RUN/parquet.',
+      );
+    const files = await exportParquet(run, out);
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ run: runDir, files }, null, 2)}\n`);
       return 0;

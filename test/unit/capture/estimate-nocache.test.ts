@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertFits, estimatePlan } from '../../../analysis/capture/estimate.ts';
+import { assertFits, ATTENTION_BUFFERS, estimatePlan } from '../../../analysis/capture/estimate.ts';
 import type { ModelShape } from '../../../analysis/capture/instrument.ts';
 import { DEFAULT_PLAN, parsePlan } from '../../../analysis/capture/plan.ts';
 import { AccLensError } from '../../../analysis/errors.ts';
@@ -21,17 +21,17 @@ const probe = (n: number) => ({ id: `p${n}`, n_tokens: n, segments: 10, rowQueri
 describe('estimatePlan for a graph without KV-cache inputs', () => {
   it('estimatePlan uses chunk = T: attention buffers are heads × T² whatever chunk_size says', () => {
     const e = estimatePlan(parsePlan({ chunk_size: 256 }), [NO_CACHE], [probe(8192)]);
-    expect(e.breakdown.attentionChunk).toBe(2 * 32 * 8192 * 8192 * 4);
+    expect(e.breakdown.attentionChunk).toBe(ATTENTION_BUFFERS.onePass * 32 * 8192 * 8192 * 4);
     expect(e.worst).toEqual({ model: 0, probeId: 'p8192', tokens: 8192, cache: false });
     expect(estimatePlan(DEFAULT_PLAN, [{ ...NO_CACHE, cache: true }], [probe(8192)]).breakdown.attentionChunk).toBe(
-      2 * 32 * 1024 * 8192 * 4,
+      ATTENTION_BUFFERS.chunked * 32 * 1024 * 8192 * 4,
     );
   });
 
   it('assertFits refuses it with E_CONTEXT_TOO_LONG: no KV-cache inputs, one pass, ≈ GB at T tokens, and how many tokens fit', () => {
     const e = estimatePlan(parsePlan({ memory_budget_bytes: 16e9 }), [NO_CACHE], [probe(32_768)]);
     expect(e.fits).toBe(false);
-    expect(e.maxOnePassTokens).toBeGreaterThan(4096);
+    expect(e.maxOnePassTokens).toBeGreaterThan(2048);
     expect(e.maxOnePassTokens).toBeLessThan(32_768);
     let err: unknown;
     try {

@@ -1,0 +1,69 @@
+import { relative } from 'node:path';
+import { AccLensError } from '../errors.ts';
+import { fileSha256 } from '../io/local-files.ts';
+import { instrumentInRun } from './instrument-cache.ts';
+import type { InstrumentedModel } from './instrument.ts';
+import type { CapturePlan } from './plan.ts';
+import { openModel, type EpChoice, type ModelContract, type ModelSession } from './session.ts';
+
+/** One model of a capture, ready: its bytes hashed, instrumented into the run folder, its session checked. */
+export interface PreparedModel {
+  name: string;
+  /** The user's model file. */
+  path: string;
+  sha256: string;
+  model: InstrumentedModel;
+  contract: ModelContract;
+  ep: 'cuda' | 'cpu';
+}
+
+/**
+ * Rewrites an error about the instrumented copy to name the user's model: a message that names a
+ * file in RUN/.acc-lens/instrumented/ tells the user nothing about which of their models failed.
+ */
+export function userPathError(error: unknown, m: { path: string; model: InstrumentedModel }, runDir: string): unknown {
+  if (!(error instanceof AccLensError) || !error.message.includes(m.model.path)) return error;
+  const copy = `${m.path} (its instrumented copy ${relative(runDir, m.model.path)} in the run folder)`;
+  return new AccLensError(error.code, error.message.split(m.model.path).join(copy), error.fix);
+}
+
+/**
+ * Opens an instrumented model's session, with errors naming the user's model file.
+ * Example: `const s = await openPrepared(m, 'auto', 'runs/x')`.
+ */
+export async function openPrepared(
+  m: Pick<PreparedModel, 'path' | 'model'>,
+  ep: EpChoice,
+  runDir: string,
+): Promise<ModelSession> {
+  try {
+    return await openModel(m.model.path, { ep });
+  } catch (error) {
+    throw userPathError(error, m, runDir);
+  }
+}
+
+/**
+ * Validates every model before the first unit runs: hashes it, instruments it into the run folder
+ * (reusing an earlier attempt's copy) and opens and checks its session, so a bad `--tuned` model
+ * fails before any base unit has run. Sessions are closed again (one model is held at a time).
+ * Example: `const models = await prepareModels([{ name: 'base', path: 'a.onnx' }], plan, 'runs/x', 'auto')`.
+ */
+export async function prepareModels(
+  models: readonly { name: string; path: string }[],
+  plan: CapturePlan,
+  runDir: string,
+  ep: EpChoice,
+): Promise<PreparedModel[]> {
+  const prepared: PreparedModel[] = [];
+  for (const m of models) {
+    const sha256 = await fileSha256(m.path).catch(() => {
+      throw new AccLensError('E_FILE_NOT_FOUND', `model file not found or unreadable: ${m.path}`);
+    });
+    const model = await instrumentInRun(runDir, m.name, m.path, sha256, plan);
+    const session = await openPrepared({ path: m.path, model }, ep, runDir);
+    prepared.push({ ...m, sha256, model, contract: session.contract, ep: session.ep });
+    await session.close();
+  }
+  return prepared;
+}
