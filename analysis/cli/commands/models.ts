@@ -71,11 +71,8 @@ export const modelsCommand: Command = {
   summary: 'Build the reference pair; import a Hugging Face Qwen3-MoE checkpoint to ONNX; verify an import.',
   help: HELP,
   async run(argv) {
+    // --help is handled by parseFlags / runCommand, as for every command.
     const { values, positionals } = parseFlags('models', argv, FLAGS);
-    if (values.help) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
     const [sub, ...args] = positionals;
     if (sub === 'build' && args.length === 0) return build(values);
     if (sub === 'import' && args.length === 1) return importCommand(args[0]!, values);
