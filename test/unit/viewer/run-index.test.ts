@@ -41,9 +41,10 @@ describe('loadRunIndex', () => {
     expect(index.probes.probe_id).toEqual([...PROBE_IDS]);
     expect(index.summary).toBeNull();
     expect(index.pair).toEqual({ base: 'base', tuned: 'tuned' });
-    expect(index.notices).toEqual([{ what: expect.stringMatching(/no metrics/), fix: expect.stringMatching(/acc-lens metrics RUN/) }]);
+    expect(index.notices).toEqual([
+      { what: expect.stringMatching(/no metrics/), fix: expect.stringMatching(/acc-lens metrics RUN/) },
+    ]);
   });
-
 
   it('a folder without manifest.json is named as not a run, with the fix', async () => {
     const e = await failure(await tempDir());
