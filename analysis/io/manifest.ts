@@ -60,8 +60,23 @@ export function parseManifestText(text: string, path: string): LoadedManifest {
     if (problem !== null) return { ok: false, code: 'E_SCHEMA_VERSION', problem: `${path}: ${problem}` };
   }
   const parsed = ManifestSchema.safeParse(json);
-  if (parsed.success) return { ok: true, manifest: parsed.data };
-  return { ok: false, code: 'E_RUN_DAMAGED', problem: `${path}: ${zodIssueText(parsed.error)}` };
+  if (!parsed.success) return { ok: false, code: 'E_RUN_DAMAGED', problem: `${path}: ${zodIssueText(parsed.error)}` };
+  const inconsistent = unitInconsistency(parsed.data);
+  if (inconsistent !== null) return { ok: false, code: 'E_RUN_DAMAGED', problem: `${path}: ${inconsistent}` };
+  return { ok: true, manifest: parsed.data };
+}
+
+/** A unit whose key, model or folder disagree (readers look units up by key and read files by dir). */
+function unitInconsistency(m: Manifest): string | null {
+  for (const [key, u] of Object.entries(m.units)) {
+    if (key !== unitKey(u.model, u.probe_id))
+      return `field "units.${key}": its model/probe_id say ${unitKey(u.model, u.probe_id)}`;
+    if (m.models[u.model] === undefined)
+      return `field "units.${key}.model": "${u.model}" is not one of the run's models`;
+    if (!u.dir.startsWith(`parts/${u.model}/`) || u.dir.split('/').length !== 3)
+      return `field "units.${key}.dir": "${u.dir}" is not parts/${u.model}/<probe folder>`;
+  }
+  return null;
 }
 
 /** Reads `RUN/manifest.json` without throwing for its content (verify reports it). */

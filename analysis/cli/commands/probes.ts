@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { AccLensError } from '../../errors.ts';
@@ -83,6 +83,12 @@ function importWarnings(r: ImportResult): string[] {
 
 function readInput(file: string): Uint8Array {
   if (!existsSync(file)) throw new AccLensError('E_FILE_NOT_FOUND', `no such file: ${file}`);
+  if (statSync(file).isDirectory())
+    throw new AccLensError(
+      'E_USAGE',
+      `${file} is a folder; acc-lens probes reads one input file`,
+      'Pass one file (e.g. `for f in DIR/*.traj; do acc-lens probes import "$f" --out "probes/$(basename "$f").jsonl"; done`).',
+    );
   return readFileSync(file);
 }
 
