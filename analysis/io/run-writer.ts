@@ -18,7 +18,6 @@ import {
   manifestProvenance,
   ManifestSchema,
   parseOrFail,
-  REPAIR_FIX,
   unitKey,
   writeManifest,
   type FileRecord,
@@ -29,6 +28,7 @@ import { decodeTable } from '../schema/decode.ts';
 import { safeName } from './safe-name.ts';
 import { lockRun, type RunLock } from './run-lock.ts';
 import { removeStaleTemps } from './stale-temps.ts';
+import { resumeMismatchError, unresumableError } from './resume-check.ts';
 import { readRunFile } from './run-file-read.ts';
 import { checkUnit, type CheckLevel } from './unit-check.ts';
 
@@ -128,25 +128,14 @@ export class RunWriter {
     const loaded = await loadManifest(runDir);
     let state = fresh;
     const redo: ResumeReport['redo'] = [];
-    if (loaded !== null && !loaded.ok)
-      throw new AccLensError(
-        loaded.code,
-        `cannot resume: ${loaded.problem}`,
-        loaded.code === 'E_RUN_DAMAGED' ? REPAIR_FIX : 'Write to a new --out folder.',
-      );
+    if (loaded !== null && !loaded.ok) throw unresumableError(loaded);
     if (loaded !== null) {
       state = loaded.manifest;
       const mismatch = identityMismatch(state, fresh);
       const shardA = JSON.stringify(state.shard);
       const shardB = JSON.stringify(fresh.shard);
       const [field, was, now] = mismatch ?? (shardA !== shardB ? ['shard', shardA, shardB] : [null, '', '']);
-      if (field !== null) {
-        throw new AccLensError(
-          'E_CONFIG_INVALID',
-          `cannot resume ${runDir}: ${field} differs (run has ${clip(was)}, now ${clip(now)})`,
-          'Resume with the same models, tokenizer, probe set, plan and shard, or write to a new --out folder.',
-        );
-      }
+      if (field !== null) throw resumeMismatchError(runDir, field, was, now);
       for (const [key, unit] of Object.entries(state.units)) {
         if (unit.status !== 'done') continue;
         const [problem] = await checkUnit(runDir, state, unit, level);
@@ -355,8 +344,6 @@ function encode(spec: TableSpec, batch: LooseBatch, metadata: Map<string, string
     throw error;
   }
 }
-
-const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
 
 /** Prompt lengths from `probes.arrow` when it is sound; a damaged one is ignored (capture rewrites it). */
 async function readProbeTokens(runDir: string, state: Manifest): Promise<Map<string, number>> {
