@@ -15,6 +15,8 @@ export interface PreparedModel {
   model: InstrumentedModel;
   contract: ModelContract;
   ep: 'cuda' | 'cpu';
+  /** Whether the instrumented copy was reused from an earlier (killed or failed) attempt. */
+  reused: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function prepareModels(
     });
     const model = await instrumentInRun(runDir, m.name, m.path, sha256, plan);
     const session = await openPrepared({ path: m.path, model }, ep, runDir);
-    prepared.push({ ...m, sha256, model, contract: session.contract, ep: session.ep });
+    prepared.push({ ...m, sha256, model, contract: session.contract, ep: session.ep, reused: model.reused });
     await session.close();
   }
   return prepared;

@@ -5,6 +5,7 @@ import { ensureDir } from '../io/atomic-write.ts';
 import { fileSha256, isFile, pathExists, removeTree } from '../io/local-files.ts';
 import { MANIFEST_FILE } from '../io/manifest.ts';
 import { lockRun } from '../io/run-lock.ts';
+import { assertResumable } from '../io/resume-check.ts';
 import { RunWriter } from '../io/run-writer.ts';
 import type { Manifest } from '../io/manifest.ts';
 import { defaultTokenizerDir, loadTokenizer } from '../tokenize/load.ts';
@@ -14,7 +15,7 @@ import { captureUnit } from './capture-unit.ts';
 import { openPrepared, prepareModels, userPathError, type PreparedModel } from './capture-models.ts';
 import { probeFeeds } from './chunk-feeds.ts';
 import { assertFits, estimatePlan, type PlanEstimate } from './estimate.ts';
-import { removeInstrumented } from './instrument-cache.ts';
+import { INSTRUMENTED_DIR, removeInstrumented } from './instrument-cache.ts';
 import { parsePlan, planIdentity, type CapturePlan } from './plan.ts';
 import { loadProbeSet, probeSetTables } from './probe-set.ts';
 import { probeTokensBatch } from './probe-tokens.ts';
@@ -88,7 +89,19 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   const lock = await lockRun(o.out, 'acc-lens capture');
   let writer: RunWriter | undefined;
   try {
+    const tokenizer = set.tokenizer;
+    const tokenizerSha =
+      tokenizer === null ? createHash('sha256').digest('hex') : await fileSha256(join(tokenizerDir, 'tokenizer.json'));
+    const runInputs = {
+      tokenizer: { id: tokenizer?.name ?? PRETOKENIZED, sha256: tokenizerSha },
+      probe_set: { path: set.path, sha256: set.sha256, n_probes: set.probes.length },
+      plan: planIdentity(plan),
+    };
+    // A run that cannot be resumed with these inputs is refused before the models are hashed and instrumented.
+    await assertResumable(o.out, { ...runInputs, models: o.models.map((m) => m.name), shard: o.shard ?? null });
     const models = await prepareModels(o.models, plan, o.out, o.ep ?? 'auto');
+    for (const m of models.filter((x) => x.reused))
+      o.onNotice?.(`${m.name}: instrumented copy reused from ${INSTRUMENTED_DIR}/ (made by an interrupted attempt)`);
     for (const m of models) checkTokenizer(m, set.tokenizer);
     const mine = set.tokenized.filter((t) => inShard(t.id, o.shard ?? null));
     const limits = unitLimits(
@@ -98,9 +111,6 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
       mine,
     );
     const estimate = fittingEstimate(plan, models, mine, limits);
-    const tokenizer = set.tokenizer;
-    const tokenizerSha =
-      tokenizer === null ? createHash('sha256').digest('hex') : await fileSha256(join(tokenizerDir, 'tokenizer.json'));
     const ep = models[0]!.ep;
     writer = await RunWriter.open(
       o.out,
@@ -108,9 +118,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
         models: Object.fromEntries(
           models.map((m) => [m.name, { path: m.path, sha256: m.sha256, form: m.model.form, execution_provider: ep }]),
         ),
-        tokenizer: { id: tokenizer?.name ?? PRETOKENIZED, sha256: tokenizerSha },
-        probe_set: { path: set.path, sha256: set.sha256, n_probes: set.probes.length },
-        plan: planIdentity(plan),
+        ...runInputs,
         ...(o.shard ? { shard: o.shard } : {}),
       },
       { lock },
