@@ -1,4 +1,4 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fail } from '../../errors.ts';
 import { discoverModel } from '../../onnx/discover/index.ts';
 import { instrumentModel, planInstrumentation, writeModel, type Instrumentation } from '../../onnx/instrument/index.ts';
@@ -34,6 +34,12 @@ export const instrumentCommand: Command = {
     const [modelPath, ...extra] = positionals;
     if (modelPath === undefined || extra.length > 0)
       fail('E_USAGE', `acc-lens instrument takes one MODEL.onnx (got ${positionals.length})`, USAGE);
+    if (values.out !== undefined && resolve(values.out) === resolve(modelPath))
+      fail(
+        'E_USAGE',
+        `--out ${values.out} is the model itself; instrumenting would overwrite it`,
+        'Pass another --out FILE, or leave it out (the copy goes to <model>.instrumented.onnx).',
+      );
     const loaded = readModel(modelPath);
     const plan = planInstrumentation(discoverModel(loaded.model));
     if (plan.tensors.length === 0) {
