@@ -62,7 +62,9 @@ export function narrowLogitHead(model: ModelProto, logprobs: boolean): boolean {
   e.op('Reshape', [rows, e.int64([1, -1, vocab])], 'logits');
   if (logprobs) {
     e.input(TARGET_IDS, 'int64', ['logit_rows', 1]);
-    const ls = e.op('LogSoftmax', [rows], 'acc_lens.capture.logsoftmax', { axis: -1 });
+    // In float32: a float16 LogSoftmax over 150k logits loses the small log-probs.
+    const rows32 = e.toFloat32(rows, 'acc_lens.capture.logit_rows_f32');
+    const ls = e.op('LogSoftmax', [rows32], 'acc_lens.capture.logsoftmax', { axis: -1 });
     e.op('GatherElements', [ls, TARGET_IDS], ANSWER_LOGPROBS, { axis: 1 });
     e.output(ANSWER_LOGPROBS);
   }

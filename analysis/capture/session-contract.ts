@@ -20,12 +20,26 @@ export interface ModelContract {
   metadata: Record<string, string>;
   /** max_position_embeddings from acc_lens.config, when present. */
   maxPositions?: number;
+  /** Element types of the inputs prefill feeds, as the graph declares them. */
+  inputTypes: InputTypes;
 }
+
+/** The dtypes prefill builds its feeds in (onnxruntime-genai's builder uses int32 ids, mask and positions). */
+export interface InputTypes {
+  ids: IndexType;
+  mask: IndexType;
+  positions: IndexType;
+  /** The KV cache's float type (an empty cache of it starts every probe). */
+  kv: 'float32' | 'float16';
+}
+export type IndexType = 'int64' | 'int32';
 
 /** The part of an ORT session's metadata the contract reads (kept free of onnxruntime types). */
 export interface IoInfo {
   name: string;
   shape?: readonly (number | string)[];
+  /** onnxruntime's element type name ('float32', 'float16', 'int64', …). */
+  type?: string;
 }
 
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'position_ids']);
@@ -97,7 +111,9 @@ export function readContract(
     ...(c.max_position_embeddings !== undefined ? { maxPositions: c.max_position_embeddings } : {}),
   };
   const vocab = outputs.find((o) => o.name === 'logits')?.shape?.[2];
+  const inputTypes = readInputTypes(path, inputs, pairs[0]?.past);
   const common = {
+    inputTypes,
     ...(typeof vocab === 'number' ? { vocab } : {}),
     hasPositionIds: inNames.has('position_ids'),
     hasAttentionMask: inNames.has('attention_mask'),
@@ -127,4 +143,35 @@ export function readContract(
     );
   }
   return { cache: true, kvNaming: picked.naming, layers, kvHeads, headDim, ...common };
+}
+
+const INDEX_TYPES: readonly string[] = ['int64', 'int32'];
+const KV_TYPES: readonly string[] = ['float32', 'float16'];
+
+/** The declared dtypes of input_ids, attention_mask, position_ids and the cache (int64 / float32 where unstated). */
+function readInputTypes(path: string, inputs: readonly IoInfo[], firstPast: string | undefined): InputTypes {
+  const typeOf = (name: string | undefined) => inputs.find((i) => i.name === name)?.type;
+  const bad: string[] = [];
+  const index = (name: string): IndexType => {
+    const t = typeOf(name) ?? 'int64';
+    if (!INDEX_TYPES.includes(t)) bad.push(`${name} is ${t} (int64 or int32 expected)`);
+    return t === 'int32' ? 'int32' : 'int64';
+  };
+  const ids = index('input_ids'),
+    mask = index('attention_mask'),
+    positions = index('position_ids');
+  const kvType = typeOf(firstPast) ?? 'float32';
+  if (!KV_TYPES.includes(kvType))
+    bad.push(
+      `${firstPast} is ${kvType} (float32 or float16 expected${kvType === 'bfloat16' ? ': onnxruntime-node cannot create bfloat16 tensors, so a bfloat16 cache cannot be fed from JavaScript' : ''})`,
+    );
+  if (bad.length > 0)
+    throw new AccLensError(
+      'E_ONNX_CONTRACT',
+      `${path}: ${bad.join('; ')}`,
+      kvType === 'bfloat16'
+        ? 'Export the model with a float16 or float32 KV cache (e.g. onnxruntime-genai builder -p fp16, or optimum with --dtype fp16).'
+        : 'Export input_ids, attention_mask and position_ids as int64 or int32 (docs/model-contract.md).',
+    );
+  return { ids, mask, positions, kv: kvType === 'float16' ? 'float16' : 'float32' };
 }

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { AccLensError } from '../errors.ts';
-import { readContract, type ModelContract } from './session-contract.ts';
+import { float16BitsToFloat32 } from '../onnx/tensor-proto.ts';
+import { readContract, type IndexType, type ModelContract } from './session-contract.ts';
 import { kvPairs } from './session-kv-names.ts';
 import { createSession, type OpenOptions } from './session-ep.ts';
 import { readMetadataProps } from './session-metadata.ts';
@@ -38,14 +39,25 @@ export interface PrefillResult {
   tokens: number;
 }
 
-const asNamed = (t: ort.Tensor): NamedTensor => ({ data: t.data as NamedTensor['data'], dims: t.dims });
+/** An output as acc-lens reads it: float16 (a model's logits, a plain copy's outputs) widened to float32. */
+const asNamed = (t: ort.Tensor): NamedTensor => ({
+  data: t.type === 'float16' ? float16BitsToFloat32(t.data as Uint16Array) : (t.data as NamedTensor['data']),
+  dims: t.dims,
+});
 
-function int64(values: ArrayLike<number>, dims: number[]): ort.Tensor {
-  return new ort.Tensor(
-    'int64',
-    BigInt64Array.from({ length: values.length }, (_, i) => BigInt(values[i]!)),
-    dims,
-  );
+/** An index tensor (ids, mask, positions) in the dtype the graph declares. */
+function indexTensor(type: IndexType, values: ArrayLike<number>, dims: number[]): ort.Tensor {
+  return type === 'int32'
+    ? new ort.Tensor(
+        'int32',
+        Int32Array.from({ length: values.length }, (_, i) => values[i]!),
+        dims,
+      )
+    : new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: values.length }, (_, i) => BigInt(values[i]!)),
+        dims,
+      );
 }
 
 /** One loaded decoder: its contract, the execution provider in use, and chunked prefill over the KV cache (one pass without one). */
@@ -61,7 +73,7 @@ export class ModelSession {
   static async open(path: string, o: OpenOptions = {}): Promise<ModelSession> {
     const { session, ep } = await createSession(path, o);
     const info = (m: readonly ort.InferenceSession.ValueMetadata[]) =>
-      m.map((v) => (v.isTensor ? { name: v.name, shape: v.shape } : { name: v.name }));
+      m.map((v) => (v.isTensor ? { name: v.name, shape: v.shape, type: v.type } : { name: v.name }));
     try {
       const contract = readContract(
         path,
@@ -83,10 +95,12 @@ export class ModelSession {
   }
 
   private emptyCache(): Record<string, ort.Tensor> {
-    const { kvHeads, headDim } = this.contract;
-    return Object.fromEntries(
-      this.kvPairs.map((p) => [p.past, new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim])]),
-    );
+    const { kvHeads, headDim, inputTypes } = this.contract;
+    const empty = () =>
+      inputTypes.kv === 'float16'
+        ? new ort.Tensor('float16', new Uint16Array(0), [1, kvHeads, 0, headDim])
+        : new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
+    return Object.fromEntries(this.kvPairs.map((p) => [p.past, empty()]));
   }
 
   /**
@@ -111,6 +125,7 @@ export class ModelSession {
       throw new AccLensError('E_ONNX_CONTRACT', `${this.path} has no output ${missing.join(', ')}`);
     const chunkSize = this.contract.cache ? o.chunkSize : ids.length;
     const pairs = this.kvPairs;
+    const types = this.contract.inputTypes;
     let cache = this.emptyCache();
     let logits: ort.Tensor | undefined;
     for (let start = 0, index = 0; start < ids.length; start += chunkSize, index++) {
@@ -119,12 +134,13 @@ export class ModelSession {
         last = total === ids.length;
       const feeds: Record<string, ort.Tensor> = {
         ...cache,
-        input_ids: int64(Array.prototype.slice.call(ids, start, total) as number[], [1, S]),
+        input_ids: indexTensor(types.ids, Array.prototype.slice.call(ids, start, total) as number[], [1, S]),
       };
       if (this.contract.hasAttentionMask)
-        feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
+        feeds.attention_mask = indexTensor(types.mask, new Array<number>(total).fill(1), [1, total]);
       if (this.contract.hasPositionIds)
-        feeds.position_ids = int64(
+        feeds.position_ids = indexTensor(
+          types.positions,
           Array.from({ length: S }, (_, i) => start + i),
           [1, S],
         );
@@ -143,7 +159,7 @@ export class ModelSession {
       if (last) logits = out.logits;
       else cache = Object.fromEntries(pairs.map((p) => [p.past, out[p.present]!]));
     }
-    const data = logits!.data as Float32Array,
+    const { data } = asNamed(logits!) as { data: Float32Array },
       dims = [...logits!.dims];
     if (!o.lastLogitsOnly) return { logits: data, logitsDims: [dims[1]!, dims[2]!], tokens: ids.length };
     const V = dims[2]!;

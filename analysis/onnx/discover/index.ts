@@ -1,3 +1,4 @@
+import { inferElemTypes } from '../edit/elem-types.ts';
 import type { ModelProto } from '../read-model.ts';
 import { pickAdapter } from './adapters/index.ts';
 import { indexGraph, isOnnxDomain, nodeName, type GraphIndex } from './graph.ts';
@@ -56,6 +57,16 @@ export function discoverModel(model: ModelProto): Discovery {
         what: 'attention',
         reason: site.capture.reason,
       });
+  }
+  const types = inferElemTypes(model.graph ?? {});
+  for (const site of placedAttention) {
+    const c = site.capture;
+    const dtype = types.get(c.how === 'tensor' ? c.tensor : (g.nodes[site.nodeIndex]!.input?.[0] ?? ''));
+    if (dtype !== undefined) site.dtype = dtype;
+  }
+  for (const r of placedRouters) {
+    const dtype = types.get(r.logits);
+    if (dtype !== undefined) r.dtype = dtype;
   }
   return {
     attention: placedAttention,

@@ -1,3 +1,4 @@
+import type { ElemType } from '../edit/dtype.ts';
 import type { Dim } from './graph.ts';
 
 export type AttentionForm =
@@ -36,6 +37,8 @@ export interface AttentionSite {
   capture: AttentionCapture;
   /** Present when the instrumented probabilities are in the exported layout [batch, heads, query, total]. */
   shape: Dim[];
+  /** Element type the site computes its probabilities in (the capture tensor is float32 whatever it is). */
+  dtype?: ElemType;
 }
 
 export interface RouterSite {
@@ -55,6 +58,8 @@ export interface RouterSite {
   topkOn?: 'probs' | 'logits';
   /** TopK renormalisation of the MoE op (normalize_routing_weights), when known. */
   normalize?: boolean;
+  /** Element type of the router logits in the graph (captured as float32). */
+  dtype?: ElemType;
 }
 
 export interface Uncapturable {

@@ -8,6 +8,7 @@ import {
   type ElemType,
   type FloatType,
 } from './dtype.ts';
+import { inferElemTypes } from './elem-types.ts';
 import { axesAsInput, defaultOpset } from './opset.ts';
 
 /** Integer attributes (INT or INTS): every attribute acc-lens sets is one. */
@@ -33,6 +34,7 @@ export class GraphEdit {
   readonly opset: number;
   private readonly added: NodeProto[] = [];
   private readonly produced = new Set<string>();
+  private types: Map<string, ElemType> | undefined;
 
   constructor(readonly model: ModelProto) {
     this.opset = defaultOpset(model);
@@ -147,23 +149,25 @@ export class GraphEdit {
   declare(name: string, elem: ElemType): void {
     const g = this.model.graph!;
     if ((g.valueInfo ?? []).some((v) => v.name === name)) return;
+    this.types?.set(name, elem);
     g.valueInfo = [
       ...(g.valueInfo ?? []),
       onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: dataTypeOf(elem) } } }),
     ];
   }
 
-  /** The element type the graph declares for a tensor (input, output, value_info or initializer). */
+  /**
+   * The element type of a tensor: what the graph declares (input, output, value_info, initializer) or,
+   * where it declares nothing, what inferElemTypes propagates to it from the tensors it is computed from.
+   */
   elemType(tensor: string): ElemType | undefined {
-    const g = this.model.graph!;
-    const info = [...(g.input ?? []), ...(g.valueInfo ?? []), ...(g.output ?? [])].find((v) => v.name === tensor);
-    const code = info?.type?.tensorType?.elemType ?? (g.initializer ?? []).find((t) => t.name === tensor)?.dataType;
-    return elemTypeOf(code);
+    this.types ??= inferElemTypes(this.model.graph!);
+    return this.types.get(tensor);
   }
 
   /**
-   * The float type a tensor is computed in: its declared type, else the model's (the first float
-   * graph input — the KV cache — or output), else float32.
+   * The float type a tensor is computed in: its own (declared or inferred), else the model's (the first
+   * float graph input — the KV cache — or output), else float32.
    */
   floatType(tensor?: string): FloatType {
     const own = tensor === undefined ? undefined : this.elemType(tensor);
@@ -174,6 +178,17 @@ export class GraphEdit {
       if (isFloatType(t)) return t;
     }
     return 'float32';
+  }
+
+  /**
+   * `tensor` in float32: itself when it already is, else a Cast to `output`. Reductions accumulate in
+   * float32 (a float16 sum over thousands of keys loses the small masses) and what leaves the graph is float32.
+   */
+  toFloat32(tensor: string, output: string): string {
+    // An unknown type is cast too: a float32 → float32 Cast costs a copy, a mismatched Mul fails the load.
+    if (this.elemType(tensor) === 'float32') return tensor;
+    this.types?.set(output, 'float32');
+    return this.op('Cast', [tensor], output, { to: dataTypeOf('float32') });
   }
 
   /** Renames output `from` of an existing node (its consumers keep reading `from` unless rewired). */

@@ -4,5 +4,6 @@
  */
 export { GraphEdit, type IntAttrs } from './graph-edit.ts';
 export { constantTensor, dataTypeOf, elemTypeOf, isFloatType, type ElemType, type FloatType } from './dtype.ts';
+export { inferElemTypes } from './elem-types.ts';
 export { AXES_AS_INPUT_SINCE, axesAsInput, defaultOpset } from './opset.ts';
 export { removeDeadNodes } from './prune.ts';

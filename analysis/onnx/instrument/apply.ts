@@ -43,16 +43,19 @@ export function instrumentModel(model: ModelProto, plan: Instrumentation): Model
 function attentionNodes(e: GraphEdit, g: GraphIndex, site: AttentionSite, name: string): void {
   const node = g.nodes[site.nodeIndex]!;
   const c = site.capture;
-  if (c.how === 'tensor') e.op('Identity', [c.tensor], name);
+  // The op writes its probabilities in the model's float type (`raw`); the capture tensor is float32.
+  const raw = `${INTERNAL}.attn_probs_raw.${site.layer}`;
+  if (c.how === 'tensor') asFloat32(e, c.tensor, name);
   else if (c.how === 'set-attribute') {
     e.setAttr(node, c.attribute, c.value);
     // GQA requires every output before the probabilities; ONNX Attention's are optional.
     e.setOutput(
       node,
       c.outputIndex,
-      name,
+      raw,
       site.form === 'gqa' ? (i) => `${INTERNAL}.${node.name || node.opType}.out${i}` : undefined,
     );
+    asFloat32(e, raw, name, e.floatType(node.input?.[0] ?? ''));
   } else if (c.how === 'twin-node') {
     // Every output the original produces is produced by the twin too:
     // the kernels check present_* against past_* inputs.
@@ -61,15 +64,27 @@ function attentionNodes(e: GraphEdit, g: GraphIndex, site: AttentionSite, name: 
     );
     const twin = e.copy(node, `${node.name || node.opType}/acc_lens_twin`, { output });
     e.setAttr(twin, c.attribute, c.value);
-    e.setOutput(twin, c.outputIndex, name);
+    e.setOutput(twin, c.outputIndex, raw);
+    asFloat32(e, raw, name, e.floatType(node.input?.[0] ?? ''));
   } else if (c.how === 'softmax-of-output') {
     const qk = node.output?.[c.outputIndex] || `${INTERNAL}.qk.${site.layer}`;
     e.setOutput(node, c.outputIndex, qk);
     // ORT's MultiHeadAttention schema does not infer the qk output's type; declare it as the query's.
     const elem = e.floatType(node.input?.[0] ?? '');
     if (!g.valueInfo.has(qk)) e.declare(qk, elem);
+    // Masked in the scores' own type (its lowest value marks masked keys), then Softmax in float32.
     maskedSoftmax(e, qk, name, site.layer, elem);
   }
+}
+
+/**
+ * `name` = `tensor` in float32: an Identity when it is float32 already, else a Cast. `elem` is the
+ * tensor's type where the caller knows it better than inference (an output the editor just added).
+ */
+function asFloat32(e: GraphEdit, tensor: string, name: string, elem?: FloatType): void {
+  const t = elem ?? e.elemType(tensor);
+  if (t === 'float32') e.op('Identity', [tensor], name);
+  else e.op('Cast', [tensor], name, { to: dataTypeOf('float32') });
 }
 
 /**
@@ -82,25 +97,27 @@ const MASK_FLOOR: Record<FloatType, number> = { float32: -1e30, bfloat16: -1e30,
 /**
  * Softmax over pre-softmax scores where ORT writes masked keys as the type's lowest value: masked
  * keys come out 0, and a row with every key masked comes out all 0 (a plain Softmax would make it uniform).
- * Every constant is in the scores' element type `elem`.
+ * The mask test runs in the scores' element type `elem` (its constant too); the Softmax and `out` in float32.
  */
 function maskedSoftmax(e: GraphEdit, qk: string, out: string, layer: number, elem: FloatType): void {
   const p = `${INTERNAL}.masked_softmax.${layer}`;
-  const softmax = e.op('Softmax', [qk], `${p}.softmax`, { axis: -1 });
   const rowMax = e.reduce('ReduceMax', qk, [-1], `${p}.rowmax`);
   const visible = e.op('Greater', [rowMax, e.scalar(MASK_FLOOR[elem], elem)], `${p}.visible`);
-  const visibleF = e.op('Cast', [visible], `${p}.visible_f`, { to: dataTypeOf(elem) });
+  const visibleF = e.op('Cast', [visible], `${p}.visible_f`, { to: dataTypeOf('float32') });
+  const scores = elem === 'float32' ? qk : e.op('Cast', [qk], `${p}.qk_f32`, { to: dataTypeOf('float32') });
+  const softmax = e.op('Softmax', [scores], `${p}.softmax`, { axis: -1 });
   e.op('Mul', [softmax, visibleF], out);
 }
 
 function routerNodes(e: GraphEdit, r: RouterSite): void {
   const L = r.layer;
-  e.op('Identity', [r.logits], captureName('router_logits', L));
+  // Router logits, ids and weights leave the graph in float32 (a float16 model's are cast up).
+  asFloat32(e, r.logits, captureName('router_logits', L));
   if (r.form === 'moe' || r.form === 'qmoe') {
     // The MoE kernel: softmax over router_probs (logits), top-k (ties → lower index), optional renormalisation.
     const p = `${INTERNAL}.moe_routing.${L}`;
     const weights = captureName('topk_weights', L);
-    const probs = e.op('Softmax', [r.logits], `${p}.probs`, { axis: -1 });
+    const probs = e.op('Softmax', [captureName('router_logits', L)], `${p}.probs`, { axis: -1 });
     const [values] = e.ops(
       'TopK',
       [probs, e.int64([r.topK ?? 1])],
@@ -111,7 +128,13 @@ function routerNodes(e: GraphEdit, r: RouterSite): void {
     return;
   }
   if (r.topkIndices && r.topkValues) {
-    e.op('Identity', [r.topkIndices], captureName('topk_ids', L));
-    e.op('Identity', [r.topkValues], captureName('topk_weights', L));
+    asInt64(e, r.topkIndices, captureName('topk_ids', L));
+    asFloat32(e, r.topkValues, captureName('topk_weights', L));
   }
+}
+
+/** TopK indices are int64 by the op's schema; an export that casts them to int32 is cast back. */
+function asInt64(e: GraphEdit, tensor: string, name: string): void {
+  if (e.elemType(tensor) === 'int32') e.op('Cast', [tensor], name, { to: dataTypeOf('int64') });
+  else e.op('Identity', [tensor], name);
 }

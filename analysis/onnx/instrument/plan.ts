@@ -1,3 +1,4 @@
+import type { ElemType } from '../edit/dtype.ts';
 import type { AttentionSite, Discovery, Dim, RouterSite, Uncapturable } from '../discover/index.ts';
 
 export type CaptureKind = 'attn_probs' | 'router_logits' | 'topk_ids' | 'topk_weights';
@@ -12,7 +13,10 @@ export interface CaptureTensor {
   dims: readonly string[];
   /** Static sizes where the graph states them, symbolic names otherwise. */
   shape: Dim[];
+  /** What the instrumented graph exposes: float32 whatever the model computes in (float16 is cast up). */
   elementType: 'float32' | 'int64';
+  /** The element type the model computes this tensor in, where the graph tells (e.g. 'float16'). */
+  sourceElementType?: ElemType;
   /** Node that defines the site and how the tensor is obtained there. */
   source: { node: string; how: string };
 }
@@ -73,6 +77,7 @@ function attentionTensor(site: AttentionSite): CaptureTensor {
     dims: ATTN_DIMS,
     shape: site.shape,
     elementType: 'float32',
+    ...(site.dtype !== undefined ? { sourceElementType: site.dtype } : {}),
     source: { node: site.node, how },
   };
 }
@@ -90,6 +95,7 @@ function routerTensors(r: RouterSite): CaptureTensor[] {
       dims: logitsDims,
       shape: r.logitsShape,
       elementType: 'float32',
+      ...(r.dtype !== undefined ? { sourceElementType: r.dtype } : {}),
       source: { node: r.node, how: fused ? 'router_probs input (logits)' : 'input of the router Softmax/TopK' },
     },
   ];
@@ -106,6 +112,7 @@ function routerTensors(r: RouterSite): CaptureTensor[] {
         dims: topkDims,
         shape: [...lead, k],
         elementType: 'int64',
+        sourceElementType: 'int64',
         source: { node: r.node, how },
       },
       {
@@ -115,6 +122,7 @@ function routerTensors(r: RouterSite): CaptureTensor[] {
         dims: topkDims,
         shape: [...lead, k],
         elementType: 'float32',
+        ...(r.dtype !== undefined ? { sourceElementType: r.dtype } : {}),
         source: { node: r.node, how },
       },
     );

@@ -28,9 +28,10 @@ export function tensorFromProto(t: TensorProto): ort.Tensor {
   }
 }
 
-/** Float view of a float32 or float16 tensor's data. */
+/** Float view of a float32, float16 or integer tensor's data. */
 export function asFloat64(t: ort.Tensor): Float64Array {
   if (t.type === 'float16') return Float64Array.from(t.data as Uint16Array, halfToFloat);
+  if (t.type === 'int64') return Float64Array.from(t.data as BigInt64Array, Number);
   return Float64Array.from(t.data as Float32Array);
 }
 
