@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCapture } from '../../analysis/capture/run-capture.ts';
-import { AccLensError } from '../../analysis/errors.ts';
 import { buildQwen3MoeGraph } from '../../models/qwen3-moe/build-graph.ts';
 import { randomWeights } from '../../models/qwen3-moe/random-weights.ts';
 import { TINY, tempFile } from '../unit/onnx/tiny-model.ts';
@@ -42,16 +41,22 @@ describe('capture of pre-tokenized probes needs no tokenizer', () => {
     expect(manifest.tokenizer.id).toBe('none (pre-tokenized)');
   });
 
-  it('an id outside the embedding is still E_TOKENIZER, naming the probe, the position and the rows', async () => {
-    const ids = Array.from({ length: 24 }, (_, t) => (t === 5 ? 600 : t));
-    const error = await runCapture({
-      models: [{ name: 'm', path: model }],
-      probes: probeFile('bad', ids),
-      out: join(dir, 'bad'),
-      ep: 'cpu',
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AccLensError);
-    expect((error as AccLensError).code).toBe('E_TOKENIZER');
-    expect((error as AccLensError).message).toMatch(/probe bad: token 5 has id 600, outside .*embedding \(512 rows\)/);
+  it('an id outside the embedding skips that probe with the reason (position, id, rows); the others run', async () => {
+    const out = join(dir, 'bad');
+    const good = Array.from({ length: 24 }, (_, t) => t);
+    const bad = good.map((id, t) => (t === 5 ? 600 : id));
+    const probes = join(dir, 'mixed.jsonl');
+    writeFileSync(
+      probes,
+      `${readFileSync(probeFile('good', good), 'utf8').trim()}\n${readFileSync(probeFile('bad', bad), 'utf8').trim()}\n`,
+    );
+    const s = await runCapture({ models: [{ name: 'm', path: model }], probes, out, ep: 'cpu' });
+    expect(s.units).toMatchObject({ done: 1, skipped: 1 });
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+      units: Record<string, { probe_id: string; status: string; reason?: string }>;
+    };
+    const skipped = Object.values(manifest.units).filter((u) => u.status === 'skipped');
+    expect(skipped.map((u) => u.probe_id)).toEqual(['bad']);
+    expect(skipped[0]!.reason).toMatch(/token 5 has id 600, outside the model's embedding \(512 rows\)/);
   });
 });

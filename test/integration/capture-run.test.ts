@@ -133,7 +133,7 @@ describe('acc-lens capture (child processes on the reference pair)', () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expectSameRun(whole, merged);
-  }, 120_000);
+  }, 300_000);
 
   it('--help teaches the plan, memory, resume and sharding', () => {
     const r = spawnSync('node', [...CLI, 'capture', '--help'], { encoding: 'utf8' });
