@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AccLensError } from '../errors.ts';
+import { zodFirstIssue } from '../schema/zod-issue.ts';
 import { jsonErrorWhere, syntaxMessage } from './json-text.ts';
 
 export interface BadLine {
@@ -13,11 +14,11 @@ export interface JsonlResult<T> {
   bad: BadLine[];
 }
 
-/** "prompt: expected string" from the first zod issue. */
+/** "prompt: expected string" from the first zod issue; inside a union, the branch that got furthest names the field. */
 export function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'invalid';
-  return `${issue.path.length > 0 ? issue.path.join('.') : '(row)'}: ${issue.message}`;
+  const issue = zodFirstIssue(error);
+  if (issue === null) return 'invalid';
+  return `${issue.field || '(row)'}: ${issue.message}`;
 }
 
 /**
