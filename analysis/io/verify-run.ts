@@ -75,7 +75,7 @@ async function checkRunFiles(runDir: string, manifest: Manifest, out: RunCheck):
     const record = manifest.run_files?.[file];
     const result = await checkFile(runDir, manifest, file, { table, ...(record ? { record } : {}) });
     if ('problem' in result) {
-      const missing = / is missing/.test(result.problem) || /cannot be read \(ENOENT\)/.test(result.problem);
+      const missing = /(^| )is missing/.test(result.problem) || /cannot be read \(ENOENT\)/.test(result.problem);
       const absent = missing && record === undefined && !runFileNeeded(manifest, table);
       out.run_files.push({
         file,
