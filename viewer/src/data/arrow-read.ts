@@ -2,6 +2,7 @@ import { RecordBatchFileReader, Table, tableFromIPC, type Schema } from 'apache-
 import { decodeTable, type DecodedColumn } from '../../../analysis/schema/decode.ts';
 import { META, SCHEMA_VERSION } from '../../../analysis/schema/metadata.ts';
 import type { TableSpec } from '../../../analysis/schema/columns.ts';
+import { batchLayout, bufferSpan, columnBuffers, columnsTable } from './arrow-columns.ts';
 import { RunDataError, type RunFiles } from './run-files.ts';
 
 export type Columns = Record<string, DecodedColumn>;
@@ -49,8 +50,19 @@ export interface BatchedFile {
   readonly numBatches: number;
   /** JSON list from a batch metadata key: the layer or probe id of every record batch. */
   batchKeys<K>(key: string): K[];
+  /**
+   * Record batch `index`, decoded as `spec` — the table's spec or one narrowed to the columns the
+   * caller uses (`narrow`): then only those are decoded and, when they are fixed-width numbers,
+   * only their bytes are fetched. Safe to call concurrently.
+   */
   readBatch(index: number, spec: TableSpec): Promise<Columns>;
 }
+
+/** `spec` with only the named columns, for reading just those. */
+export const narrow = <S extends TableSpec>(spec: S, names: readonly string[]): S => ({
+  ...spec,
+  columns: spec.columns.filter((c) => names.includes(c.name)),
+});
 
 const READ_AHEAD = 1 << 18;
 
@@ -90,6 +102,28 @@ export async function openBatched(files: RunFiles, path: string): Promise<Batche
     throw new RunDataError(path, `is not a readable Arrow IPC file (${(error as Error).message})`, REPAIR);
   }
   checkSchemaVersion(path, reader.schema);
+  // arrow-js reads a batch by seeking its one handle: its reads run one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const whole = (index: number) => {
+    const next = queue.then(() => reader.readRecordBatch(index));
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  /** Only the wanted columns' bytes: the batch's metadata, then one Range request for their buffers. */
+  const columnsOnly = async (index: number, spec: TableSpec): Promise<Table | null> => {
+    const block = reader.footer?.getRecordBatch(index);
+    const buffers = columnBuffers(
+      reader.schema,
+      spec.columns.map((c) => c.name),
+    );
+    if (!block || buffers === null) return null;
+    const start = Number(block.offset);
+    const layout = batchLayout(block, await files.range(path, start, start + block.metaDataLength));
+    if (layout === null || layout.compressed) return null;
+    const span = bufferSpan(layout, buffers.values());
+    const bytes = await files.range(path, layout.bodyStart + span.start, layout.bodyStart + span.end);
+    return columnsTable(reader.schema, layout, buffers, span, bytes);
+  };
   return {
     schema: reader.schema,
     numBatches: reader.numRecordBatches,
@@ -98,14 +132,19 @@ export async function openBatched(files: RunFiles, path: string): Promise<Batche
       return raw === undefined ? [] : (JSON.parse(raw) as K[]);
     },
     async readBatch(index, spec) {
-      let batch;
+      let table: Table | null;
       try {
-        batch = await reader.readRecordBatch(index);
+        table = spec.columns.length < reader.schema.fields.length ? await columnsOnly(index, spec) : null;
+        if (table === null) {
+          const batch = await whole(index);
+          if (batch === null) throw new RunDataError(path, `record batch ${index} is missing`, REPAIR);
+          table = new Table(reader.schema, [batch]);
+        }
       } catch (error) {
+        if (error instanceof RunDataError) throw error;
         throw new RunDataError(path, `record batch ${index} is unreadable (${(error as Error).message})`, REPAIR);
       }
-      if (batch === null) throw new RunDataError(path, `record batch ${index} is missing`, REPAIR);
-      return decodeOrFail(path, spec, new Table(reader.schema, [batch]));
+      return decodeOrFail(path, spec, table);
     },
   };
 }

@@ -4,7 +4,8 @@ import { META } from '../../../analysis/schema/metadata.ts';
 import { ROUTING } from '../../../analysis/schema/routing.ts';
 import { TOKENS } from '../../../analysis/schema/tokens.ts';
 import type { UnitEntry } from '../../../analysis/schema/manifest.ts';
-import { openBatched, readLayer, type BatchedFile } from './arrow-read.ts';
+import { narrow, openBatched, readLayer, type BatchedFile } from './arrow-read.ts';
+import type { Columns } from './arrow-read.ts';
 import { numbers, strings } from './columns.ts';
 import { RunDataError, type RunFiles } from './run-files.ts';
 
@@ -35,7 +36,7 @@ export async function loadProbeTokens(cache: BatchedCache, probeId: string): Pro
   if (file === null) return null;
   const index = file.batchKeys<string>(META.batchProbes).indexOf(probeId);
   if (index < 0) return null;
-  const cols = await file.readBatch(index, TOKENS);
+  const cols = await file.readBatch(index, narrow(TOKENS, ['token_id', 'text']));
   return { ids: Int32Array.from(numbers(cols, 'token_id')), text: [...strings(cols, 'text')] };
 }
 
@@ -60,6 +61,18 @@ export interface AttentionLayer {
   rowMassKept: Float32Array;
 }
 
+// What the page uses of each part (the unit's model and probe id, the layer, are known).
+const ATTENTION_ROW_COLUMNS = narrow(ATTENTION_ROWS, [
+  'head',
+  'query_set',
+  'query_pos',
+  'key_pos',
+  'weight',
+  'row_mass_kept',
+]);
+const SEGMENT_COLUMNS = narrow(ATTENTION_SEGMENTS, ['head', 'query_segment', 'key_segment', 'mass', 'n_queries']);
+const ROUTING_COLUMNS = narrow(ROUTING, ['position', 'rank', 'expert']);
+
 export async function loadAttentionLayer(
   cache: BatchedCache,
   unit: UnitEntry,
@@ -69,7 +82,7 @@ export async function loadAttentionLayer(
   const file = await cache.get(path);
   if (file === null)
     throw new RunDataError(path, 'is missing', 'Run `acc-lens capture` again on the run; the unit will be redone.');
-  const cols = await readLayer(file, layer, ATTENTION_ROWS);
+  const cols = await readLayer(file, layer, ATTENTION_ROW_COLUMNS);
   if (cols === null) return null;
   return {
     head: Int16Array.from(numbers(cols, 'head')),
@@ -127,20 +140,25 @@ export function selectRows(a: AttentionLayer, choice: RowChoice): SelectedRows {
   };
 }
 
-/** Top-k routing of every MoE layer and token of one unit, as dense grids. */
+/** The rank-0 expert of every MoE layer and token of one unit, as a dense grid (what the routing strip draws). */
 export interface RoutingGrid {
   layers: number[];
   positions: number;
+  /** Experts per token (top-k). */
   k: number;
-  /** [layer index × position × rank] expert ids (−1 where a token has no routing). */
-  experts: Int16Array;
-  /** [layer index × position] rank-0 expert and its gate. */
+  /** [layer index × position] rank-0 expert (−1 where a token has no routing). */
   top1: Int16Array;
-  gate1: Float32Array;
+  /** Highest expert id seen at any rank. */
   maxExpert: number;
 }
 
-/** Reads a unit's `routing` part layer by layer (each layer one Range read); `onLayer` reports progress. */
+/** Layers read at once: their Range requests overlap while earlier layers are decoded. */
+const PARALLEL_LAYERS = 4;
+
+/**
+ * Reads a unit's `routing` part: every layer's position, rank and expert columns (only their
+ * bytes are fetched), a few layers at a time; `onLayer` reports progress.
+ */
 export async function loadRoutingGrid(
   cache: BatchedCache,
   unit: UnitEntry,
@@ -153,33 +171,25 @@ export async function loadRoutingGrid(
     throw new RunDataError(path, 'is missing', 'Run `acc-lens capture` again on the run; the unit will be redone.');
   const layers = file.batchKeys<number>(META.batchLayers);
   if (layers.length === 0) return null;
-  const first = await file.readBatch(0, ROUTING);
-  let k = 0;
-  for (const r of numbers(first, 'rank') as ArrayLike<number> & Iterable<number>) k = Math.max(k, r + 1);
-  const experts = new Int16Array(layers.length * positions * k).fill(-1);
   const top1 = new Int16Array(layers.length * positions).fill(-1);
-  const gate1 = new Float32Array(layers.length * positions);
-  let maxExpert = 0;
-  for (let li = 0; li < layers.length; li++) {
-    const cols = li === 0 ? first : await file.readBatch(li, ROUTING);
+  let [k, maxExpert, done, next] = [0, 0, 0, 0];
+  const fill = (li: number, cols: Columns) => {
     const pos = numbers(cols, 'position');
     const rank = numbers(cols, 'rank');
     const expert = numbers(cols, 'expert');
-    const gate = numbers(cols, 'gate');
     for (let i = 0; i < pos.length; i++) {
-      const p = pos[i]!;
-      if (p >= positions || rank[i]! >= k) continue;
       const e = expert[i]!;
-      experts[(li * positions + p) * k + rank[i]!] = e;
+      if (rank[i]! >= k) k = rank[i]! + 1;
       if (e > maxExpert) maxExpert = e;
-      if (rank[i] === 0) {
-        top1[li * positions + p] = e;
-        gate1[li * positions + p] = gate[i]!;
-      }
+      if (rank[i] === 0 && pos[i]! < positions) top1[li * positions + pos[i]!] = e;
     }
-    onLayer?.(li + 1, layers.length);
-  }
-  return { layers, positions, k, experts, top1, gate1, maxExpert };
+    onLayer?.(++done, layers.length);
+  };
+  const worker = async () => {
+    for (let li = next++; li < layers.length; li = next++) fill(li, await file.readBatch(li, ROUTING_COLUMNS));
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_LAYERS, layers.length) }, worker));
+  return { layers, positions, k, top1, maxExpert };
 }
 
 /** Segment-to-segment attention mass of one layer and head (query segment × key segment). */
@@ -200,7 +210,7 @@ export async function loadSegmentMass(
   const file = await cache.get(path);
   if (file === null)
     throw new RunDataError(path, 'is missing', 'Run `acc-lens capture` again on the run; the unit will be redone.');
-  const cols = await readLayer(file, layer, ATTENTION_SEGMENTS);
+  const cols = await readLayer(file, layer, SEGMENT_COLUMNS);
   if (cols === null) return null;
   const h = numbers(cols, 'head');
   const idx: number[] = [];

@@ -49,6 +49,15 @@ const pairOf = (models: string[], summary: MetricsSummary | null) => {
  * every metrics table that exists. Example: `await loadRunIndex(httpRunFiles('/run'))`.
  */
 export async function loadRunIndex(files: RunFiles): Promise<RunIndex> {
+  const core = await loadRunCore(files);
+  return core.summary === null ? core : { ...core, metrics: await loadMetricsTables(files, core.summary) };
+}
+
+/**
+ * The small part of the index — manifest, summary, probe set, notices — with no metrics tables
+ * (`metrics` empty): enough for the Overview, which the page draws before the tables arrive.
+ */
+export async function loadRunCore(files: RunFiles): Promise<RunIndex> {
   const manifest = await readJson(
     files,
     'manifest.json',
@@ -68,19 +77,21 @@ export async function loadRunIndex(files: RunFiles): Promise<RunIndex> {
       throw new RunDataError(path, 'is missing', 'Rerun `acc-lens capture` on the run: it rewrites the probe set.');
     return cols;
   };
-  const [probes, segments] = await Promise.all([
-    required('probes.arrow', PROBES),
-    required('segments.arrow', SEGMENTS),
-  ]);
-  const summary = await readJson(
+  // Fetched together; a missing probe set is reported before a damaged summary, as the reads are ordered.
+  const reading = readJson(
     files,
     'metrics/summary.json',
     MetricsSummarySchema,
     'Recompute it: `acc-lens metrics RUN`.',
   );
+  reading.catch(() => undefined);
+  const [probes, segments] = await Promise.all([
+    required('probes.arrow', PROBES),
+    required('segments.arrow', SEGMENTS),
+  ]);
+  const summary = await reading;
   const models = Object.keys(manifest.models).sort();
   const notices: RunIndex['notices'] = [];
-  const metrics: RunIndex['metrics'] = {};
   if (summary === null) {
     notices.push(
       models.length < 2
@@ -93,17 +104,22 @@ export async function loadRunIndex(files: RunFiles): Promise<RunIndex> {
             fix: 'Run `acc-lens metrics RUN`, then reload.',
           },
     );
-  } else {
-    const names = Object.keys(METRICS_TABLES) as MetricsTableName[];
-    const tables = await Promise.all(names.map((n) => readColumns(files, metricsTableFile(n), METRICS_TABLES[n])));
-    names.forEach((n, i) => {
-      const t = tables[i];
-      if (t !== null && t !== undefined) metrics[n] = t;
-      else if (summary.tables.includes(n))
-        throw new RunDataError(metricsTableFile(n), 'is missing', 'Recompute the metrics: `acc-lens metrics RUN`.');
-    });
   }
-  return { manifest, models, pair: pairOf(models, summary), probes, segments, summary, metrics, notices };
+  return { manifest, models, pair: pairOf(models, summary), probes, segments, summary, metrics: {}, notices };
+}
+
+/** Every metrics table that exists, decoded; one the summary lists but the run lacks is an error. */
+export async function loadMetricsTables(files: RunFiles, summary: MetricsSummary): Promise<RunIndex['metrics']> {
+  const names = Object.keys(METRICS_TABLES) as MetricsTableName[];
+  const tables = await Promise.all(names.map((n) => readColumns(files, metricsTableFile(n), METRICS_TABLES[n])));
+  const metrics: RunIndex['metrics'] = {};
+  names.forEach((n, i) => {
+    const t = tables[i];
+    if (t !== null && t !== undefined) metrics[n] = t;
+    else if (summary.tables.includes(n))
+      throw new RunDataError(metricsTableFile(n), 'is missing', 'Recompute the metrics: `acc-lens metrics RUN`.');
+  });
+  return metrics;
 }
 
 /** The finished unit of (model, probe), or undefined. */

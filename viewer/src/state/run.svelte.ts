@@ -17,42 +17,64 @@ const asPageError = (e: unknown): PageError =>
 export type Loadable<T> =
   { status: 'loading'; progress?: number } | { status: 'ready'; value: T } | { status: 'error'; error: PageError };
 
+/** One cached request's state: its own signal, so a change re-runs only what reads this request. */
+class Slot<T> {
+  current: Loadable<T> = $state.raw({ status: 'loading' });
+}
+
 /**
  * The opened run: its index (decoded once, in the worker) and per-probe data loaded on demand,
- * cached by key. Big arrays are kept as raw state (never deep-proxied).
+ * cached by key. Big arrays are kept as raw state (never deep-proxied), and each request has its
+ * own signal: a progress tick of the routing read redraws its progress bar, not every chart.
  */
 export class RunState {
+  /** The run's core (manifest, summary, probe set): the Overview draws from it alone. */
   index: Loadable<RunIndex> = $state.raw({ status: 'loading' });
-  private readonly cache = new Map<string, Loadable<unknown>>();
-  private version = $state(0);
+  /** The metrics tables, asked for once the core is in (an empty set for a run without metrics). */
+  metrics: Loadable<RunIndex['metrics']> = $state.raw({ status: 'loading' });
+  private readonly slots = new Map<string, Slot<unknown>>();
+  private readonly starting = new Set<string>();
+  /** Bumped when requests start, for the readers that asked for them before their slot existed. */
+  private started = $state(0);
 
   constructor(readonly client: DataClient) {
     client.call('index', {}).then(
-      (value) => (this.index = { status: 'ready', value }),
+      (value) => {
+        this.index = { status: 'ready', value };
+        // Asked for after the next paint, so taking in the tables does not hold back the Overview.
+        requestAnimationFrame(() =>
+          setTimeout(() =>
+            client.call('metrics', {}).then(
+              (tables) => (this.metrics = { status: 'ready', value: tables }),
+              (e) => (this.metrics = { status: 'error', error: asPageError(e) }),
+            ),
+          ),
+        );
+      },
       (e) => (this.index = { status: 'error', error: asPageError(e) }),
     );
   }
 
   private load<T>(key: string, start: (progress: (done: number, total: number) => void) => Promise<T>): Loadable<T> {
-    void this.version;
-    const hit = this.cache.get(key) as Loadable<T> | undefined;
-    if (hit !== undefined) return hit;
-    const entry: Loadable<T> = { status: 'loading' };
-    this.cache.set(key, entry);
-    start((done, total) => {
-      this.cache.set(key, { status: 'loading', progress: done / total });
-      this.version++;
-    }).then(
-      (value) => {
-        this.cache.set(key, { status: 'ready', value });
-        this.version++;
-      },
-      (e) => {
-        this.cache.set(key, { status: 'error', error: asPageError(e) });
-        this.version++;
-      },
-    );
-    return entry;
+    const hit = this.slots.get(key) as Slot<T> | undefined;
+    if (hit !== undefined) return hit.current;
+    void this.started;
+    // Views ask while deriving what they show, where no state may be written and state made there
+    // would not be tracked by its reader: the slot is made, and the request sent, just after.
+    if (!this.starting.has(key)) {
+      this.starting.add(key);
+      queueMicrotask(() => {
+        const slot = new Slot<T>();
+        this.slots.set(key, slot as Slot<unknown>);
+        this.starting.delete(key);
+        this.started++;
+        start((done, total) => (slot.current = { status: 'loading', progress: done / total })).then(
+          (value) => (slot.current = { status: 'ready', value }),
+          (e) => (slot.current = { status: 'error', error: asPageError(e) }),
+        );
+      });
+    }
+    return { status: 'loading' };
   }
 
   tokens(probe: string): Loadable<ProbeTokens | null> {

@@ -7,7 +7,7 @@ import {
   loadRoutingGrid,
   loadSegmentMass,
 } from '../data/probe-data.ts';
-import { hasTokenTable, loadRunIndex, unitOf, type RunIndex } from '../data/run-index.ts';
+import { hasTokenTable, loadMetricsTables, loadRunCore, unitOf, type RunIndex } from '../data/run-index.ts';
 import { RunDataError } from '../data/run-files.ts';
 import type { WorkerRequest, WorkerResponse } from './protocol.ts';
 
@@ -23,13 +23,16 @@ const post = (message: WorkerResponse, transfer: Transferable[] = []) =>
 function transferables(value: unknown, out: Transferable[] = []): Transferable[] {
   if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer && !out.includes(value.buffer))
     out.push(value.buffer);
-  else if (value !== null && typeof value === 'object')
+  else if (Array.isArray(value)) {
+    // Columns of strings are long: look inside arrays only for objects.
+    for (const v of value) if (v !== null && typeof v === 'object') transferables(v, out);
+  } else if (value !== null && typeof value === 'object')
     for (const v of Object.values(value as Record<string, unknown>)) transferables(v, out);
   return out;
 }
 
 async function unit(model: string, probe: string) {
-  const u = unitOf(await (index ??= loadRunIndex(files)), model, probe);
+  const u = unitOf(await (index ??= loadRunCore(files)), model, probe);
   if (u === undefined)
     throw new RunDataError(
       'manifest.json',
@@ -42,10 +45,14 @@ async function unit(model: string, probe: string) {
 async function handle(req: WorkerRequest): Promise<unknown> {
   switch (req.method) {
     case 'index':
-      return (index ??= loadRunIndex(files));
+      return (index ??= loadRunCore(files));
+    case 'metrics': {
+      const { summary } = await (index ??= loadRunCore(files));
+      return summary === null ? {} : loadMetricsTables(files, summary);
+    }
     case 'tokens':
       // tokens.arrow exists from run-store 1.1 on; older runs would only log a 404.
-      return hasTokenTable((await (index ??= loadRunIndex(files))).manifest.schema_version)
+      return hasTokenTable((await (index ??= loadRunCore(files))).manifest.schema_version)
         ? loadProbeTokens(cache, req.args.probe)
         : null;
     case 'attention':
@@ -63,7 +70,8 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const req = event.data;
   try {
     const result = await handle(req);
-    // The index stays cached here too, so its arrays are copied, not moved.
+    // The core index stays cached here too, so its arrays are copied, not moved; the metrics
+    // tables are only the page's, so they move.
     post({ id: req.id, ok: true, result }, req.method === 'index' ? [] : transferables(result));
   } catch (error) {
     if (req.method === 'index') index = null;

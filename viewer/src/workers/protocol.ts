@@ -3,7 +3,9 @@ import type { AttentionLayer, ProbeTokens, RoutingGrid, SegmentMass } from '../d
 
 /** Requests the page sends the data worker, and what each answers. */
 export interface DataRequests {
+  /** The run's core: everything but the metrics tables (`metrics` is empty). */
   index: { args: Record<string, never>; result: RunIndex };
+  metrics: { args: Record<string, never>; result: RunIndex['metrics'] };
   tokens: { args: { probe: string }; result: ProbeTokens | null };
   attention: { args: { model: string; probe: string; layer: number }; result: AttentionLayer | null };
   segmentMass: { args: { model: string; probe: string; layer: number; head: number }; result: SegmentMass | null };
