@@ -33,10 +33,17 @@ export const USAGE_LABELS: Record<UsageMeasure, string> = {
 /** A colour scale as a pixel painter, through Plot's own scale so raster and legend agree exactly. */
 export function rgbaOf(scale: ColorScale): (v: number) => [number, number, number, number] {
   const s = Plot.scale({ color: colorOptions(scale) });
+  // Many cells share a colour string: parse each one once.
+  const parsed = new Map<string, [number, number, number, number]>();
   return (v) => {
     if (!Number.isFinite(v)) return [0, 0, 0, 0];
-    const c = rgb(String(s.apply(v)));
-    return [Math.round(c.r), Math.round(c.g), Math.round(c.b), 255];
+    const css = String(s.apply(v));
+    let px = parsed.get(css);
+    if (px === undefined) {
+      const c = rgb(css);
+      parsed.set(css, (px = [Math.round(c.r), Math.round(c.g), Math.round(c.b), 255]));
+    }
+    return px;
   };
 }
 

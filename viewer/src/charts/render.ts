@@ -219,7 +219,7 @@ export function renderChart(spec: ChartSpec, env: RenderEnv): SVGSVGElement {
           upscale(
             spec.raster,
             Math.ceil((env.rasterDensity * frame.width) / spec.raster.columns),
-            Math.ceil((Math.max(2, env.rasterDensity) * frame.height) / spec.raster.rows),
+            Math.ceil((env.rasterDensity * frame.height) / spec.raster.rows),
           ),
         ),
         preserveAspectRatio: 'none',

@@ -54,7 +54,10 @@ export interface RenderEnv {
   rasterUrl(raster: Raster): string;
   /** How the raster is scaled: browsers know `pixelated`, resvg `optimizeSpeed`; both mean nearest-neighbour. */
   imageRendering: 'pixelated' | 'optimizeSpeed';
-  /** Raster pixels per user unit the image should have at least (PDF readers interpolate coarser images). */
+  /**
+   * Raster pixels per user unit the image should have at least (PDF readers interpolate coarser
+   * images); 0 = the raster as it is (a browser scales it pixelated itself).
+   */
   rasterDensity: number;
 }
 

@@ -12,7 +12,11 @@ function canvasPngUrl(raster: Raster): string {
   return canvas.toDataURL('image/png');
 }
 
-/** The page's render environment: the real document, canvas rasters, nearest-neighbour scaling. */
+/**
+ * The page's render environment: the real document, canvas rasters, nearest-neighbour scaling.
+ * Rasters are encoded at their own size (one pixel per strip column or heatmap cell): the browser
+ * scales them pixelated, so upscaling first would only make every redraw encode and decode more.
+ */
 export function browserEnv(): RenderEnv {
-  return { document, rasterUrl: canvasPngUrl, imageRendering: 'pixelated', rasterDensity: 1 };
+  return { document, rasterUrl: canvasPngUrl, imageRendering: 'pixelated', rasterDensity: 0 };
 }
