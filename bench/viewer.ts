@@ -26,7 +26,10 @@ const CHROMIUM = process.env.ACC_LENS_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'];
 const MORE_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORT = { width: 1400, height: 1000 };
-const REPEATS = 3;
+/** Quick iterations: BENCH_VIEWER_REPEATS=1 and BENCH_VIEWER_ONLY=overview,attention,experts,heatmap,brush. */
+const REPEATS = Number(process.env.BENCH_VIEWER_REPEATS ?? 3);
+const ONLY = process.env.BENCH_VIEWER_ONLY?.split(',') ?? null;
+const doing = (part: string) => ONLY === null || ONLY.includes(part);
 
 async function newPage(browser: Browser, url: string, problems: string[]): Promise<Page> {
   const page = await browser.newPage({ viewport: VIEWPORT });
@@ -185,18 +188,18 @@ export async function measureViewer(run: ViewerRun): Promise<Record<string, unkn
   const say = (what: string) => process.stderr.write(`   ${what}\n`);
   try {
     say('overview first render');
-    const first = await overview(browser, url, problems);
+    const first = doing('overview') ? await overview(browser, url, problems) : null;
     say('open a probe: attention');
-    const attention = await openProbe(browser, url, 'attention', a, b, problems);
+    const attention = doing('attention') ? await openProbe(browser, url, 'attention', a, b, problems) : null;
     say('open a probe: experts');
-    const experts = await openProbe(browser, url, 'experts', a, b, problems);
+    const experts = doing('experts') ? await openProbe(browser, url, 'experts', a, b, problems) : null;
     // One page with one probe open in the Experts view: brush, heatmaps, then memory.
     const page = await newPage(browser, `${url}?view=experts&probe=${b}`, problems);
     await until(page, 'ready', titleIs('routing-strip', b));
     say('layer × expert heatmap redraws');
-    const heatmaps = await heatmapRedraws(page);
+    const heatmaps = doing('heatmap') ? await heatmapRedraws(page) : null;
     say('routing strip redraws on brush moves');
-    const brush = await brushRedraws(page);
+    const brush = doing('brush') ? await brushRedraws(page) : null;
     const memory = { page: await pageHeap(page), chromium_rss: chromiumRss() };
     await page.close();
     return {
