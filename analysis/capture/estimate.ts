@@ -49,7 +49,9 @@ function peakFor(plan: CapturePlan, m: ModelShape, p: ProbeSize, chunk: number):
     f32 = 4;
   // With a cache: past + present of every layer alive together. Without: one layer's K and V, repeated to the query heads.
   const kvCache =
-    m.cache === false ? 2 * m.queryHeads * T * m.headDim * f32 : 2 * 2 * m.layers * m.kvHeads * T * m.headDim * f32;
+    m.cache === false
+      ? 2 * m.queryHeads * T * m.headDim * f32
+      : 2 * 2 * m.layers * m.kvHeads * T * m.headDim * (m.kvBytes ?? f32);
   const buffers = m.cache === false ? ATTENTION_BUFFERS.onePass : ATTENTION_BUFFERS.chunked;
   const attentionChunk =
     buffers * m.queryHeads * S * T * f32 + (plan.rows?.full ? p.rowQueries * m.queryHeads * T * f32 * m.layers : 0);

@@ -5,7 +5,8 @@ import { discoverModel } from '../onnx/discover/index.ts';
 import { indexGraph, int } from '../onnx/discover/graph.ts';
 import { addCaptureTensors, planInstrumentation, writeModel, type Instrumentation } from '../onnx/instrument/index.ts';
 import { defaultOpset, removeDeadNodes } from '../onnx/edit/index.ts';
-import { readModel, type ModelProto } from '../onnx/read-model.ts';
+import type { AttentionSite } from '../onnx/discover/index.ts';
+import { onnx, readModel, type ModelProto } from '../onnx/read-model.ts';
 import { narrowLogitHead } from './logit-head.ts';
 import type { CapturePlan } from './plan.ts';
 import { appendReductions, type ReducedLayout } from './reduce-graph.ts';
@@ -23,6 +24,8 @@ export interface ModelShape {
   queryHeads: number;
   kvHeads: number;
   headDim: number;
+  /** Bytes per KV-cache element: 2 for a float16 cache, else 4. */
+  kvBytes?: number;
   experts: number;
   topK: number;
   /** Rows of the token-embedding table: every input id must be below this. */
@@ -61,6 +64,8 @@ export function instrumentForCapture(
   const inst = planInstrumentation(discoverModel(model));
   const shape = modelShape(modelPath, model, inst);
   checkCapturable(modelPath, inst, shape, plan);
+  // The estimate scales with the head counts: unknown ones are an error, never 1 (issue 11: off by 3–5×).
+  if (shape.queryHeads === 0) throw unknownHeads(modelPath, inst.discovery.attention);
   addCaptureTensors(model, inst);
   const layout = appendReductions(model, inst, plan);
   layout.narrowedHead = narrowLogitHead(model, plan.answer_logprobs);
@@ -125,15 +130,38 @@ function modelShape(path: string, model: ModelProto, inst: Instrumentation): Mod
   const table = gather ? g.initializers.get(gather.input![0]!) : undefined;
   // Without KV-cache inputs the layer count comes from the discovered attention sites, else the config.
   const siteLayers = new Set(sites.map((s) => s.layer)).size;
+  const fromSites = (pick: (s: (typeof sites)[number]) => unknown) =>
+    Math.max(0, ...sites.map((s) => num(pick(s)) ?? 0));
+  // 0 = unknown: instrumentForCapture refuses it after the more specific checks.
+  const queryHeads = fromSites((s) => s.queryHeads) || (num(config.num_attention_heads) ?? 0);
+  const kvHeads = num(pastDims[1]) ?? num(config.num_key_value_heads) ?? (fromSites((s) => s.kvHeads) || queryHeads);
   return {
     cache: pastLayerCount > 0,
     layers: pastLayerCount > 0 ? pastLayerCount : siteLayers > 0 ? siteLayers : (num(config.num_hidden_layers) ?? 0),
-    queryHeads: Math.max(1, ...sites.map((s) => num(s.queryHeads) ?? 0), num(config.num_attention_heads) ?? 0),
-    kvHeads: num(pastDims[1]) ?? num(config.num_key_value_heads) ?? 1,
-    headDim: num(pastDims[3]) ?? num(config.head_dim) ?? 128,
+    queryHeads,
+    kvHeads,
+    headDim: num(pastDims[3]) ?? num(config.head_dim) ?? (fromSites((s) => s.headDim) || 128),
+    kvBytes: firstPast?.type?.tensorType?.elemType === onnx.TensorProto.DataType.FLOAT16 ? 2 : 4,
     experts: Math.max(0, ...routers.map((r) => num(r.experts) ?? 0)),
     topK: Math.max(0, ...routers.map((r) => r.topK ?? 0)),
     embeddingRows: table?.dims?.[0] !== undefined ? int(table.dims[0]) : (num(config.vocab_size) ?? null),
     fileBytes: fileSize(path),
   };
+}
+
+function unknownHeads(path: string, sites: readonly AttentionSite[]): AccLensError {
+  const where =
+    sites.length > 0
+      ? `attention ${sites
+          .slice(0, 3)
+          .map((s) => s.node)
+          .join(
+            ', ',
+          )}${sites.length > 3 ? ', …' : ''} (no head count in Reshape targets, projection weights or value_info)`
+      : 'no attention site found and no acc_lens.config metadata';
+  return new AccLensError(
+    'E_ONNX_CONTRACT',
+    `${path}: cannot tell how many attention heads the model has — ${where}; the memory estimate needs them`,
+    'Run shape inference on the model (python -m onnxruntime.tools.symbolic_shape_infer --input M.onnx --output M.shaped.onnx, or onnx.shape_inference.infer_shapes(model, data_prop=True)) and capture the result, or export with value_info; see docs/bad-input.md.',
+  );
 }

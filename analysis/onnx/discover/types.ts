@@ -31,6 +31,8 @@ export interface AttentionSite {
   layer: number;
   queryHeads: Dim;
   kvHeads: Dim;
+  /** head_dim where the graph tells (unfused: the Reshape that splits Q or K into heads). */
+  headDim?: number;
   /** The MatMul producing Q·Kᵀ (unfused), for reporting. */
   scoresNode?: string;
   rotary?: boolean;

@@ -1,5 +1,5 @@
 import { consumerThrough, isOnnxDomain, nodeName, opOf, walkUp, type Dim, type GraphIndex } from './graph.ts';
-import { headCandidates } from './heads.ts';
+import { headEvidence } from './heads.ts';
 import type { AttentionSite } from './types.ts';
 
 // Between Q·Kᵀ and Softmax: scale, mask add / Where, softcap (Div → Tanh → Mul), dtype casts.
@@ -28,9 +28,11 @@ export function matchUnfusedAttention(g: GraphIndex, softmax: number): Omit<Atte
   }
   if (scores === undefined) return null;
   const [q, k] = g.nodes[scores]!.input ?? [];
-  const queryHeads = headCandidates(g, q ?? '')[0] ?? null;
-  const kvCandidates = headCandidates(g, k ?? '');
-  const kvHeads = kvCandidates.length > 0 ? Math.min(...kvCandidates) : null;
+  const qe = headEvidence(g, q ?? ''),
+    ke = headEvidence(g, k ?? '');
+  const queryHeads = qe.heads[0] ?? null;
+  const kvHeads = ke.heads.length > 0 ? Math.min(...ke.heads) : null;
+  const headDim = qe.headDims[0] ?? ke.headDims[0];
   return {
     form: 'unfused',
     node: nodeName(g, softmax),
@@ -38,6 +40,7 @@ export function matchUnfusedAttention(g: GraphIndex, softmax: number): Omit<Atte
     queryHeads,
     kvHeads,
     scoresNode: nodeName(g, scores),
+    ...(headDim !== undefined ? { headDim } : {}),
     // The tensor actually multiplied with V: after dtype casts and the fully-masked-row Where that exporters add.
     capture: { how: 'tensor', tensor: pv.input },
     shape: attentionShape(g, q ?? '', queryHeads),
