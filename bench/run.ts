@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   forward: async () => (await import('./forward.ts')).benchForward,
   probes: async () => (await import('./probes.ts')).benchProbes,
   'run-store': async () => (await import('./run-store.ts')).benchRunStore,
+  verify: async () => (await import('./verify.ts')).benchVerify,
   capture: async () => {
     const { benchCapture } = await import('./capture.ts');
     return () => benchCapture({ out: null });
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   metrics: async () => (await import('./metrics.ts')).benchMetrics,
   import: async () => (await import('./import.ts')).benchImport,
   'fp16-ops': async () => (await import('./fp16-ops.ts')).benchFp16Ops,
+  'estimate-heads': async () => (await import('./estimate-heads.ts')).benchEstimateHeads,
   viewer: async () => (await import('./viewer.ts')).benchViewer,
   figures: async () => (await import('./figures.ts')).benchFigures,
 };
