@@ -1,5 +1,6 @@
 import { AccLensError } from '../errors.ts';
-import { indexGraph, int } from '../onnx/discover/graph.ts';
+import { attr, indexGraph, int } from '../onnx/discover/graph.ts';
+import { weightDims } from '../onnx/discover/shape-pieces.ts';
 import { GraphEdit } from '../onnx/edit/index.ts';
 import type { ModelProto } from '../onnx/read-model.ts';
 
@@ -34,20 +35,20 @@ export function narrowLogitHead(model: ModelProto, logprobs: boolean): boolean {
     tensor = g.nodes[p]!.input?.[0] ?? '';
   }
   const node = head === undefined ? undefined : g.nodes[head]!;
-  const weight = node === undefined ? undefined : g.initializers.get(node.input?.[1] ?? '');
-  if (node === undefined || weight === undefined || (weight.dims ?? []).length !== 2) {
+  // The weight as the op reads it: an initializer, or MatMul(x, Transpose(W)) as some exporters write a tied head.
+  const dims = node === undefined ? null : weightDims(g, node.input?.[1] ?? '');
+  if (node === undefined || dims === null) {
     if (logprobs)
       throw new AccLensError(
         'E_ONNX_CONTRACT',
-        'cannot find the LM head (MatMul/Gemm on a [hidden, vocab] weight) above the logits output, so answer log-probs cannot be computed in-graph',
+        'cannot find the LM head (MatMul/Gemm on a [hidden, vocab] weight, or on Transpose of a [vocab, hidden] one) above the logits output, so answer log-probs cannot be computed in-graph',
         'Set "answer_logprobs": false in the capture plan (--plan).',
       );
     return false;
   }
-  const dims = (weight.dims ?? []).map((d) => int(d));
-  const transB = (node.attribute ?? []).find((a) => a.name === 'transB');
-  const hidden = node.opType === 'Gemm' && transB !== undefined && int(transB.i) === 1 ? dims[1]! : dims[0]!;
-  const vocab = node.opType === 'Gemm' && transB !== undefined && int(transB.i) === 1 ? dims[0]! : dims[1]!;
+  const transB = node.opType === 'Gemm' && int(attr(node, 'transB')?.i ?? 0) === 1;
+  const hidden = transB ? dims[1] : dims[0];
+  const vocab = transB ? dims[0] : dims[1];
   const e = new GraphEdit(model);
   e.input(LOGIT_POSITIONS, 'int64', ['logit_rows']);
   const flat = e.op('Reshape', [node.input![0]!, e.int64([-1, hidden])], 'acc_lens.capture.head_rows_all');
