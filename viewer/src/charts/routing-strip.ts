@@ -52,6 +52,14 @@ function layout(d: RoutingStripData): { blocks: Block[]; rows: number; segRows: 
   return { blocks, rows: row - gap, segRows };
 }
 
+/** An RGB colour as one opaque RGBA pixel of a Uint32Array over RGBA bytes (whatever the platform's byte order). */
+const packer = new Uint8ClampedArray(4);
+const packed = new Uint32Array(packer.buffer);
+function pixel([r, g, b]: readonly [number, number, number]): number {
+  packer.set([r, g, b, 255]);
+  return packed[0]!;
+}
+
 function paint(
   d: RoutingStripData,
   cols: Columns1D,
@@ -61,36 +69,38 @@ function paint(
   expert: number | null,
 ): { raster: Raster; modes: Int16Array[]; differ: Float32Array | null } {
   const W = cols.columns;
-  const rgba = new Uint8ClampedArray(W * rows * 4).fill(255);
-  const set = (r: number, c: number, [R, G, B]: readonly [number, number, number]) => {
-    const i = (r * W + c) * 4;
-    rgba[i] = R;
-    rgba[i + 1] = G;
-    rgba[i + 2] = B;
-  };
+  const rgba = new Uint8ClampedArray(W * rows * 4);
+  // One 32-bit write per pixel, colours looked up per expert: a redraw costs its pixels, little more.
+  const px = new Uint32Array(rgba.buffer).fill(pixel(EMPTY));
   const L = d.layers.length;
   for (const s of d.segments) {
     const span = spanColumns(cols, s.start, s.end);
     if (span === null) continue;
     const hex = segmentColor(s.kind);
-    const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
-    for (let r = 0; r < segRows; r++) for (let c = span.c0; c < span.c1; c++) set(r, c, rgb);
+    const rgb = pixel([1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number]);
+    for (let r = 0; r < segRows; r++) px.fill(rgb, r * W + span.c0, r * W + span.c1);
   }
   const pooled = d.models.map((m, i) =>
     poolMode(cols, m.top1, L, d.positions, d.nExperts, i === 1 ? d.models[0]!.top1 : undefined),
   );
   const modes = pooled.map((p) => p.mode);
   const differ = d.models.length === 2 ? pooled[1]!.differ : null;
+  const palette = Uint32Array.from({ length: d.nExperts }, (_, e) =>
+    pixel(expert === null ? expertColor(e) : e === expert ? HIGHLIGHT : DIMMED),
+  );
+  const empty = pixel(EMPTY);
+  const grey = Uint32Array.from({ length: 256 }, (_, v) => pixel([v, v, v]));
   for (const b of blocks) {
     for (let l = 0; l < L; l++) {
-      for (let c = 0; c < W; c++) {
-        if (b.kind === 'model') {
-          const e = modes[b.model!]![l * W + c]!;
-          set(b.row0 + l, c, e < 0 ? EMPTY : expert === null ? expertColor(e) : e === expert ? HIGHLIGHT : DIMMED);
-        } else if (b.kind === 'differ' && differ !== null) {
-          const v = Math.round(255 * (1 - differ[l * W + c]!));
-          set(b.row0 + l, c, [v, v, v]);
+      const row = (b.row0 + l) * W;
+      if (b.kind === 'model') {
+        const mode = modes[b.model!]!;
+        for (let c = 0; c < W; c++) {
+          const e = mode[l * W + c]!;
+          px[row + c] = e < 0 ? empty : palette[e]!;
         }
+      } else if (b.kind === 'differ' && differ !== null) {
+        for (let c = 0; c < W; c++) px[row + c] = grey[Math.round(255 * (1 - differ[l * W + c]!))]!;
       }
     }
   }
