@@ -175,3 +175,12 @@ function readInputTypes(path: string, inputs: readonly IoInfo[], firstPast: stri
     );
   return { ids, mask, positions, kv: kvType === 'float16' ? 'float16' : 'float32' };
 }
+
+/** The error for a run that fails on a chunk over a non-empty KV cache (past > 0, more than one new token). */
+export function chunkedPrefillError(path: string, past: number, rows: number, reason: string): AccLensError {
+  return new AccLensError(
+    'E_ONNX_CONTRACT',
+    `${path} cannot run chunked prefill: a chunk of ${rows} tokens over a KV cache of ${past} fails inside the model (${reason})`,
+    'Capture each probe in one pass: --chunk-size at least the longest probe (e.g. --chunk-size 32768, or "chunk_size": N ≥ T in the plan); or re-export the model with a causal mask over past + new tokens (docs/bad-input.md).',
+  );
+}

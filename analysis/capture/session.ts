@@ -1,9 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { AccLensError } from '../errors.ts';
 import { float16BitsToFloat32 } from '../onnx/tensor-proto.ts';
-import { readContract, type IndexType, type ModelContract } from './session-contract.ts';
+import { chunkedPrefillError, readContract, type IndexType, type ModelContract } from './session-contract.ts';
 import { kvPairs } from './session-kv-names.ts';
-import { createSession, type OpenOptions } from './session-ep.ts';
+import { createSession, shortReason, type OpenOptions } from './session-ep.ts';
 import { readMetadataProps } from './session-metadata.ts';
 
 export type { ModelContract } from './session-contract.ts';
@@ -150,7 +150,10 @@ export class ModelSession {
       const fetches = [
         ...new Set([...(last ? ['logits'] : []), ...(last ? [] : pairs.map((p) => p.present)), ...extra]),
       ];
-      const out = await this.session.run(feeds, fetches);
+      const out = await this.session.run(feeds, fetches).catch((error: unknown) => {
+        // Past > 0 with several new tokens is what chunked prefill adds to a plain forward; name it.
+        throw start > 0 && S > 1 ? chunkedPrefillError(this.path, start, S, shortReason(error)) : error;
+      });
       if (o.onChunk) {
         const outputs: Record<string, NamedTensor> = {};
         for (const n of extra) outputs[n] = asNamed(out[n]!);
