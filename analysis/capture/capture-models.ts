@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { AccLensError } from '../errors.ts';
 import { fileSha256 } from '../io/local-files.ts';
+import { checkChunkedPrefill } from './chunk-check.ts';
 import { instrumentInRun } from './instrument-cache.ts';
 import type { InstrumentedModel } from './instrument.ts';
 import type { CapturePlan } from './plan.ts';
@@ -56,6 +57,8 @@ export async function prepareModels(
   plan: CapturePlan,
   runDir: string,
   ep: EpChoice,
+  /** Whether some probe runs in more than one chunk: each model's chunked prefill is then tried first. */
+  chunked = false,
 ): Promise<PreparedModel[]> {
   const prepared: PreparedModel[] = [];
   for (const m of models) {
@@ -64,6 +67,11 @@ export async function prepareModels(
     });
     const model = await instrumentInRun(runDir, m.name, m.path, sha256, plan);
     const session = await openPrepared({ path: m.path, model }, ep, runDir);
+    if (chunked)
+      await checkChunkedPrefill(session, model, plan).catch(async (error: unknown) => {
+        await session.close();
+        throw userPathError(error, { path: m.path, model }, runDir);
+      });
     prepared.push({ ...m, sha256, model, contract: session.contract, ep: session.ep, reused: model.reused });
     await session.close();
   }

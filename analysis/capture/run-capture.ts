@@ -16,7 +16,7 @@ import { openPrepared, prepareModels, userPathError, type PreparedModel } from '
 import { probeFeeds } from './chunk-feeds.ts';
 import { assertFits, estimatePlan, type PlanEstimate } from './estimate.ts';
 import { INSTRUMENTED_DIR, removeInstrumented } from './instrument-cache.ts';
-import { parsePlan, planIdentity, type CapturePlan } from './plan.ts';
+import { chunkSizeFor, parsePlan, planIdentity, type CapturePlan } from './plan.ts';
 import { loadProbeSet, probeSetTables } from './probe-set.ts';
 import { probeTokensBatch } from './probe-tokens.ts';
 import type { ProgressEvent } from './progress.ts';
@@ -99,7 +99,8 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     };
     // A run that cannot be resumed with these inputs is refused before the models are hashed and instrumented.
     await assertResumable(o.out, { ...runInputs, models: o.models.map((m) => m.name), shard: o.shard ?? null });
-    const models = await prepareModels(o.models, plan, o.out, o.ep ?? 'auto');
+    const chunked = set.tokenized.some((t) => chunkSizeFor(plan, t.input_ids.length) < t.input_ids.length);
+    const models = await prepareModels(o.models, plan, o.out, o.ep ?? 'auto', chunked);
     for (const m of models.filter((x) => x.reused))
       o.onNotice?.(`${m.name}: instrumented copy reused from ${INSTRUMENTED_DIR}/ (made by an interrupted attempt)`);
     for (const m of models) checkTokenizer(m, set.tokenizer);
