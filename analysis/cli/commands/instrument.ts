@@ -1,4 +1,4 @@
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fail } from '../../errors.ts';
 import { discoverModel } from '../../onnx/discover/index.ts';
 import { instrumentModel, planInstrumentation, writeModel, type Instrumentation } from '../../onnx/instrument/index.ts';
@@ -15,8 +15,9 @@ com.microsoft MoE / QMoE), prints what it found and what will be captured, and w
 copy that exposes acc_lens.attn_probs.{L}, acc_lens.router_logits.{L}, acc_lens.topk_ids.{L} and
 acc_lens.topk_weights.{L} as extra outputs. Original outputs are unchanged.
 
-  --out FILE   where to write the copy (default: <model>.instrumented.onnx next to the model;
-               external data is referenced, or hard-linked into another folder)
+  --out FILE   where to write the copy (default: <model>.instrumented.onnx in the current folder, not
+               next to the model, which may sit in a read-only download cache; external data is
+               hard-linked next to the copy, or copied where linking fails)
   --json       print the discovery as JSON instead of a table
 
 See docs/instrumentation.md.`;
@@ -50,8 +51,7 @@ export const instrumentCommand: Command = {
         'Export the model with attention unfused (MatMul → Softmax) or with ONNX Attention / GroupQueryAttention; see docs/instrumentation.md.',
       );
     }
-    const out =
-      values.out ?? join(dirname(loaded.path), `${basename(loaded.path).replace(/\.onnx$/, '')}.instrumented.onnx`);
+    const out = values.out ?? join(process.cwd(), `${basename(loaded.path).replace(/\.onnx$/, '')}.instrumented.onnx`);
     const written = writeModel(loaded, instrumentModel(loaded.model, plan), out);
     process.stdout.write(
       values.json
