@@ -26,7 +26,7 @@ const CHROMIUM = process.env.ACC_LENS_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'];
 const MORE_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORT = { width: 1400, height: 1000 };
-/** Quick iterations: BENCH_VIEWER_REPEATS=1 and BENCH_VIEWER_ONLY=overview,attention,experts,heatmap,brush. */
+/** Quick iterations: BENCH_VIEWER_REPEATS=1 and BENCH_VIEWER_ONLY=overview,attention,experts,heatmap,brush (a subset). */
 const REPEATS = Number(process.env.BENCH_VIEWER_REPEATS ?? 3);
 const ONLY = process.env.BENCH_VIEWER_ONLY?.split(',') ?? null;
 const doing = (part: string) => ONLY === null || ONLY.includes(part);
@@ -178,8 +178,10 @@ export async function benchViewer(): Promise<Record<string, unknown>> {
 
 /** Serves `run` with a current viewer build and takes every measurement in one Chromium. */
 export async function measureViewer(run: ViewerRun): Promise<Record<string, unknown>> {
-  const dist = resolve('tmp', 'bench-viewer', 'dist');
-  await ensureViewerBuilt({ distDir: dist, write: (s) => process.stderr.write(s) });
+  // BENCH_VIEWER_DIST: measure another build as it is (e.g. an older commit's, for a comparison under the same load).
+  const dist = process.env.BENCH_VIEWER_DIST ?? resolve('tmp', 'bench-viewer', 'dist');
+  if (process.env.BENCH_VIEWER_DIST === undefined)
+    await ensureViewerBuilt({ distDir: dist, write: (s) => process.stderr.write(s) });
   const server = await startViewServer({ runDir: run.dir, assetsDir: dist, port: 0, log: () => {} });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...MORE_ARGS] });
   const problems: string[] = [];

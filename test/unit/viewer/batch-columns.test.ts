@@ -117,3 +117,29 @@ describe('the per-probe loaders on column reads', () => {
     expect(values(mass.nQueries)).toEqual([14]);
   });
 });
+
+describe('Range requests of a batched file', () => {
+  it('opening a large file reads its start and its tail (footer) once each; a layer adds at most its metadata and its body', async () => {
+    const big = await tempDir('acc-lens-viewer-big-');
+    const w = await RunWriter.open(big, runInit());
+    await w.writeProbeSet(probeSet().probes, probeSet().segments);
+    await w.writeUnit('base', 'mrcr/0001', unitTables(4, 4, 4000));
+    await w.close();
+    const path = (await openRun(big)).manifest.units['base/mrcr/0001']!.files.find((f) =>
+      f.endsWith('/routing.arrow'),
+    )!;
+    const inner = nodeRunFiles(big);
+    const ranges: [number, number][] = [];
+    const files: RunFiles = { ...inner, range: (p, a, b) => (ranges.push([a, b]), inner.range(p, a, b)) };
+    const size = (await inner.size(path))!;
+    expect(size).toBeGreaterThan(2 * (1 << 18));
+    const file = (await openBatched(files, path))!;
+    expect(ranges).toEqual([
+      [0, 1 << 18],
+      [size - (1 << 18), size],
+    ]);
+    const layer = await file.readBatch(1, ROUTING);
+    expect(layer.expert).toHaveLength(4000 * 2);
+    expect(ranges.length).toBeLessThanOrEqual(4);
+  });
+});

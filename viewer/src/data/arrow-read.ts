@@ -65,23 +65,29 @@ export const narrow = <S extends TableSpec>(spec: S, names: readonly string[]): 
 });
 
 const READ_AHEAD = 1 << 18;
+/** Read-ahead windows kept: the file's start (schema, dictionaries) and its end (footer) stay at hand. */
+const WINDOWS = 3;
 
-/** Adapts RunFiles to the file-handle shape arrow-js reads through, with a read-ahead cache. */
+/** Adapts RunFiles to the file-handle shape arrow-js reads through, with a few read-ahead windows. */
 function rangeHandle(files: RunFiles, path: string, size: number) {
-  let cache: { start: number; bytes: Uint8Array } = { start: 0, bytes: new Uint8Array(0) };
+  let windows: { start: number; bytes: Uint8Array }[] = [];
   return {
     fd: 0,
     stat: async () => ({ size }),
     close: async () => undefined,
     read: async (buffer: Uint8Array, offset: number, length: number, position: number) => {
       const end = Math.min(size, position + length);
-      if (position < cache.start || end > cache.start + cache.bytes.length) {
-        cache = {
-          start: position,
-          bytes: await files.range(path, position, Math.min(size, position + Math.max(length, READ_AHEAD))),
-        };
+      let w = windows.find((x) => position >= x.start && end <= x.start + x.bytes.length);
+      if (w === undefined && length > READ_AHEAD) {
+        // A record batch body: read once, so fetched exactly and not kept.
+        w = { start: position, bytes: await files.range(path, position, end) };
+      } else if (w === undefined) {
+        // A read near the end (the footer's length, then the footer) gets the whole tail at once.
+        const start = Math.max(0, Math.min(position, size - READ_AHEAD));
+        w = { start, bytes: await files.range(path, start, Math.min(size, start + READ_AHEAD)) };
+        windows = [w, ...windows].slice(0, WINDOWS);
       }
-      const chunk = cache.bytes.subarray(position - cache.start, end - cache.start);
+      const chunk = w.bytes.subarray(position - w.start, end - w.start);
       buffer.set(chunk, offset);
       return { bytesRead: chunk.length, buffer };
     },

@@ -37,19 +37,23 @@ export class RunState {
   /** Bumped when requests start, for the readers that asked for them before their slot existed. */
   private started = $state(0);
 
-  constructor(readonly client: DataClient) {
+  /** `overviewFirst`: whether the page opens on the Overview, which draws before the tables are asked for. */
+  constructor(
+    readonly client: DataClient,
+    overviewFirst: () => boolean = () => false,
+  ) {
+    const tables = () =>
+      client.call('metrics', {}).then(
+        (value) => (this.metrics = { status: 'ready', value }),
+        (e) => (this.metrics = { status: 'error', error: asPageError(e) }),
+      );
     client.call('index', {}).then(
       (value) => {
         this.index = { status: 'ready', value };
-        // Asked for after the next paint, so taking in the tables does not hold back the Overview.
-        requestAnimationFrame(() =>
-          setTimeout(() =>
-            client.call('metrics', {}).then(
-              (tables) => (this.metrics = { status: 'ready', value: tables }),
-              (e) => (this.metrics = { status: 'error', error: asPageError(e) }),
-            ),
-          ),
-        );
+        // After the Overview's first paint, so taking in the tables does not hold it back; at once
+        // for the other views, which wait for them.
+        if (overviewFirst()) requestAnimationFrame(() => setTimeout(tables));
+        else void tables();
       },
       (e) => (this.index = { status: 'error', error: asPageError(e) }),
     );
