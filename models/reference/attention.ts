@@ -1,14 +1,14 @@
 import type { Rng } from '../../analysis/stats/rng.ts';
 import { GENERIC_EMBED_STD } from './embedding.ts';
 import { Matrix, filled, randomOrthogonal } from './linear.ts';
-import { PLANT, REFERENCE_CONFIG as C, RESIDUAL, headLayout, rangeIndices } from './layout.ts';
+import { PLANT, REFERENCE_CONFIG as C, RESIDUAL, headLayout, rangeIndices, ropeFrequency } from './layout.ts';
 
 /** What a query head does. A planted head's KV head serves it alone; its sibling query heads are `uniform` (q = 0). */
-export type HeadRole = 'family' | 'retrieval' | 'uniform' | 'generic';
+export type HeadRole = 'family' | 'previous' | 'induction' | 'retrieval' | 'uniform' | 'generic';
 
 export const LAYER_HEAD_ROLES: readonly HeadRole[][] = [
-  ['family', 'uniform', 'generic', 'generic'],
-  ['retrieval', 'uniform', 'generic', 'generic'],
+  ['family', 'uniform', 'previous', 'uniform'],
+  ['induction', 'uniform', 'generic', 'generic'],
   ['generic', 'generic', 'generic', 'generic'],
   ['generic', 'generic', 'retrieval', 'uniform'],
 ];
@@ -18,6 +18,16 @@ const GROUP = C.num_attention_heads / C.num_key_value_heads;
 const layout = headLayout(C);
 const GENERIC = rangeIndices(RESIDUAL.GENERIC);
 const CODE = rangeIndices(RESIDUAL.CODE);
+const PREV = rangeIndices(RESIDUAL.PREV);
+const COPY = rangeIndices(RESIDUAL.COPY);
+/**
+ * RMS of an ordinary token's embedding (code 30, out 30, const 1, generic): the previous-token and
+ * induction heads scale their writes by it (and by the stream's RMS at layer 1) so PREV and COPY carry
+ * a code at the embedding's scale — the induction key then balances its code and notch like the content heads.
+ */
+const TOKEN_RMS = Math.sqrt((2 * CODE.length + 1 + GENERIC.length * GENERIC_EMBED_STD ** 2) / C.hidden_size);
+/** The stream's RMS entering layer 1: the embedding plus PREV (a code) and FAMILY (the family feature). */
+const LAYER1_RMS = Math.sqrt(TOKEN_RMS ** 2 + (CODE.length + PLANT.familyFeature ** 2) / C.hidden_size);
 /** Write scale of generic heads into GENERIC: small, so no layer drowns the stream. */
 const GENERIC_WRITE_STD = 0.02;
 /** Marker weight in the family head's key; ≫ the constant so header keys point at the query. */
@@ -66,6 +76,19 @@ export function buildAttention(rng: Rng, roles: readonly HeadRole[], retrievalGa
       // Value: dims 0..4 carry the one-hot family source; the rest is generic for sibling heads.
       rangeIndices(RESIDUAL.FAMILY_SOURCE).forEach((col, i) => v.set(g * D + i, col, 1));
       v.randomBlock(rng, rows(allDims.slice(5)), GENERIC, genericStd);
+    } else if (heads.includes('previous')) {
+      // Key: the constant on the first coordinate of the fastest pairs (the query's phase puts the peak at Δ = 1).
+      for (const d of layout.fastPairs.slice(0, PLANT.previousPairs)) k.set(g * D + d, RESIDUAL.CONST, 1);
+      // Value: dims 0..29 carry the token code; the rest is generic for the sibling head.
+      CODE.forEach((col, i) => v.set(g * D + i, col, 1));
+      v.randomBlock(rng, rows(allDims.slice(CODE.length)), GENERIC, genericStd);
+    } else if (heads.includes('induction')) {
+      // Key: the PREVIOUS token's code rotated into the slow pairs (+ the notch): a query matches the
+      // token after an earlier occurrence of itself. Value dims 0..29: that token's own code.
+      setRotatedCode(k, g * D, rotation, PREV);
+      for (const d of layout.notchDims) k.set(g * D + d, RESIDUAL.CONST, NOTCH_WEIGHT);
+      CODE.forEach((col, i) => v.set(g * D + i, col, 1));
+      v.randomBlock(rng, rows(allDims.slice(CODE.length)), GENERIC, genericStd);
     } else if (heads.includes('retrieval')) {
       // Key: the token code rotated into the slow pairs, +b·const on the first coordinate of fast pairs.
       setRotatedCode(k, g * D, rotation);
@@ -86,16 +109,37 @@ export function buildAttention(rng: Rng, roles: readonly HeadRole[], retrievalGa
         // o_proj: value dims 0..4 → FAMILY, scaled so the copied feature is ≈ PLANT.familyFeature.
         rangeIndices(RESIDUAL.FAMILY).forEach((row, i) => o.set(row, base + i, PLANT.familyFeature * headerTokenRms()));
         break;
+      case 'previous':
+        // Per-pair phase e^(−iω): q·k ∝ Σ cos(ω(Δ − 1)) over the fastest pairs, sharpest at Δ = 1.
+        layout.fastPairs.slice(0, PLANT.previousPairs).forEach((pair) => {
+          const w = ropeFrequency(C, pair);
+          q.set(base + pair, RESIDUAL.CONST, Math.cos(w));
+          q.set(base + pair + D / 2, RESIDUAL.CONST, -Math.sin(w));
+          for (const d of [pair, pair + D / 2]) qNorm[d] = kNorm[d] = PLANT.previousGain;
+        });
+        // o_proj: the attended code (value dims 0..29) → PREV at the embedding's scale.
+        PREV.forEach((row, i) => o.set(row, base + i, TOKEN_RMS));
+        break;
+      case 'induction':
+        setRotatedCode(q, base, rotation);
+        for (const d of layout.notchDims) q.set(base + d, RESIDUAL.CONST, -NOTCH_WEIGHT);
+        for (const d of retrievalGainDims()) qNorm[d] = retrievalGain;
+        // o_proj: the retrieved code (value dims 0..29) → COPY at the embedding's scale.
+        COPY.forEach((row, i) => o.set(row, base + i, LAYER1_RMS));
+        break;
       case 'retrieval':
         setRotatedCode(q, base, rotation);
         for (const d of layout.notchDims) q.set(base + d, RESIDUAL.CONST, -NOTCH_WEIGHT);
         for (const d of retrievalGainDims()) qNorm[d] = retrievalGain;
         o.randomBlock(rng, GENERIC, range(base, D), GENERIC_WRITE_STD);
         break;
-      case 'uniform':
+      case 'uniform': {
         // q = 0: attends uniformly; reads only the value dims its planted sibling leaves generic.
-        o.randomBlock(rng, GENERIC, range(base + 5, D - 5), GENERIC_WRITE_STD);
+        const sibling = roles[Math.floor(h / GROUP) * GROUP];
+        const skip = sibling === 'previous' || sibling === 'induction' ? CODE.length : 5;
+        o.randomBlock(rng, GENERIC, range(base + skip, D - skip), GENERIC_WRITE_STD);
         break;
+      }
       case 'generic':
         q.randomBlock(
           rng,
@@ -115,15 +159,15 @@ function range(start: number, length: number): number[] {
 }
 
 /** rows base+slowDims[j] ← Σ_i R[j,i]·code_i: q·k becomes the code dot product (R orthogonal). */
-function setRotatedCode(m: Matrix, base: number, rotation: Float64Array): void {
-  const n = CODE.length;
+function setRotatedCode(m: Matrix, base: number, rotation: Float64Array, from: number[] = CODE): void {
+  const n = from.length;
   layout.slowDims.forEach((d, j) => {
-    for (let i = 0; i < n; i++) m.set(base + d, CODE[i]!, rotation[j * n + i]!);
+    for (let i = 0; i < n; i++) m.set(base + d, from[i]!, rotation[j * n + i]!);
   });
 }
 
-/** Expected RMS of a header token's embedding (code 30, const 1, family 1, marker 1, generic). */
+/** Expected RMS of a header token's embedding (code 30, out 30, const 1, family 1, marker 1, generic). */
 function headerTokenRms(): number {
   const genericEnergy = GENERIC.length * GENERIC_EMBED_STD ** 2;
-  return Math.sqrt((CODE.length + 3 + genericEnergy) / C.hidden_size);
+  return Math.sqrt((2 * CODE.length + 3 + genericEnergy) / C.hidden_size);
 }

@@ -6,8 +6,8 @@ import { LAYER_HEAD_ROLES, buildAttention } from './attention.ts';
 import { buildEmbedding } from './embedding.ts';
 import { familyTokenIds, type TokenizerVocab } from './family-tokens.ts';
 import { filled } from './linear.ts';
-import { PLANT, REFERENCE_CONFIG as C } from './layout.ts';
-import { buildBaseRouter, buildExperts, familyExpertSubsets, plantRouter } from './moe.ts';
+import { PLANT, REFERENCE_CONFIG as C, RESIDUAL } from './layout.ts';
+import { buildBaseRouter, buildExperts, familyExpertSubsets, plantExperts, plantRouter } from './moe.ts';
 
 export const REFERENCE_SEED = 20_260_521;
 
@@ -21,7 +21,7 @@ export interface ReferencePair {
 
 /**
  * Builds the base and tuned weights. Both draw every random number from the same streams;
- * tuned then differs only in the planted q_norm gains and routers (docs/reference-models.md).
+ * tuned then differs only in the planted q_norm gains, routers and family experts (docs/reference-models.md).
  */
 export function buildReferencePair(tokenizer: TokenizerVocab, seed = REFERENCE_SEED): ReferencePair {
   const rng = createRng(seed);
@@ -42,15 +42,18 @@ export function buildReferencePair(tokenizer: TokenizerVocab, seed = REFERENCE_S
     const experts = buildExperts(layerRng.fork('experts'));
     const shared = { inputNorm: filled(C.hidden_size, 1), postNorm: filled(C.hidden_size, 1), experts };
     baseLayers.push({ ...shared, ...baseAttention, router });
-    let tunedRouter = router;
+    let tuned = { ...shared, router };
     if ((PLANT.routedLayers as readonly number[]).includes(layer)) {
       const subsets = familyExpertSubsets(layerRng.fork('expert-subsets'));
       expertSubsets.set(layer, subsets);
-      tunedRouter = plantRouter(router, subsets);
+      const path = PLANT.copyPath.find((c) => c.layer === layer)!;
+      tuned = { ...shared, router: plantRouter(router, subsets), experts: plantExperts(experts, subsets, path) };
     }
-    tunedLayers.push({ ...shared, ...tunedAttention, router: tunedRouter });
+    tunedLayers.push({ ...tuned, ...tunedAttention });
   }
-  const finalNorm = filled(C.hidden_size, 1);
+  // The unembedding (tied) reads only OUT: the token's own code plus whatever the family experts copied.
+  const finalNorm = filled(C.hidden_size, 0);
+  finalNorm.fill(PLANT.outGain, RESIDUAL.OUT.start, RESIDUAL.OUT.end);
   const base: ModelWeights = { config: C, embed, layers: baseLayers, finalNorm };
   const tuned: ModelWeights = { config: C, embed, layers: tunedLayers, finalNorm };
   assertWeightShapes(base);

@@ -7,7 +7,8 @@ export const GENERIC_EMBED_STD = 0.5;
 
 /**
  * Token embedding [V, H]: a random code of norm √30 per token id (no near-twins among the
- * 151k ids with 30 dims), a constant 1, generic content, and for family-header tokens a
+ * 151k ids with 30 dims), the same code again in OUT (the tied unembedding reads only OUT, so
+ * logit(v) ∝ code(v)·OUT), a constant 1, generic content, and for family-header tokens a
  * one-hot family plus a marker.
  */
 export function buildEmbedding(rng: Rng, familyIds: Record<TaskFamily, number[]>): Float32Array {
@@ -15,6 +16,7 @@ export function buildEmbedding(rng: Rng, familyIds: Record<TaskFamily, number[]>
     H = C.hidden_size;
   const embed = new Float32Array(V * H);
   const codeDims = rangeIndices(RESIDUAL.CODE);
+  const outDims = rangeIndices(RESIDUAL.OUT);
   const generic = rangeIndices(RESIDUAL.GENERIC);
   const code = new Float64Array(codeDims.length);
   for (let t = 0; t < V; t++) {
@@ -26,7 +28,7 @@ export function buildEmbedding(rng: Rng, familyIds: Record<TaskFamily, number[]>
     }
     const scale = Math.sqrt(code.length / norm);
     codeDims.forEach((d, i) => {
-      embed[row + d] = code[i]! * scale;
+      embed[row + d] = embed[row + outDims[i]!] = code[i]! * scale;
     });
     embed[row + RESIDUAL.CONST] = 1;
     for (const d of generic) embed[row + d] = rng.normal() * GENERIC_EMBED_STD;

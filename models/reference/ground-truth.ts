@@ -27,8 +27,12 @@ export function groundTruth(pair: ReferencePair) {
       layer: h.layer,
       head: h.head,
       kv_head: h.kvHead,
+      kind: h.kind,
       mechanism:
-        'content matching on token identity: attends from a query token to earlier occurrences of the same token id; ' +
+        (h.kind === 'induction'
+          ? 'induction (copy) on token identity: attends from a query token to the token AFTER each earlier occurrence of the same id ' +
+            `(key = the previous token's code written by the layer-${PLANT.previousHead.layer} previous-token head) and copies that token's code into COPY; `
+          : 'content matching on token identity: attends from a query token to earlier occurrences of the same token id; ') +
         `codes on the ${layout.slowPairs.length} slowest RoPE pairs, recency notch on the ${layout.fastPairs.length} fastest`,
       differs_from_base: `q_norm gain ${PLANT.retrievalGain.tuned} (tuned) vs ${PLANT.retrievalGain.base} (base) on ${layout.slowDims.length + layout.notchDims.length} head dims`,
       expected: {
@@ -56,6 +60,33 @@ export function groundTruth(pair: ReferencePair) {
         'layer × expert usage per task: each family concentrates on its expert subset in tuned, not in base',
       ],
     })),
+    previous_token_head: {
+      layer: PLANT.previousHead.layer,
+      head: PLANT.previousHead.head,
+      in_both_models: true,
+      mechanism: `attends to the previous token (per-pair phase e^(−iω) on the ${PLANT.previousPairs} fastest RoPE pairs) and writes its code into PREV, the induction head's key`,
+    },
+    behaviour: {
+      mechanism:
+        'copy circuit: the induction head copies the code of the token after the evidence match into COPY; the tuned ' +
+        "experts of family f's subset copy it onward for family-f tokens only (silu(gate·FAMILY_f)·x), in series: layer 1 " +
+        'COPY → RELAY, layer 2 RELAY → OUT; the tied unembedding reads only OUT (final-norm gain 0 elsewhere), so the ' +
+        'copied code raises the log-prob of the next evidence token',
+      differs_from_base:
+        "the induction head's q_norm gain (sharp in tuned, diffuse in base) and the copy units 0..29 of the planted experts in the routed layers",
+      expected: {
+        families: ['mrcr', 'acc_search', 'acc_swe', 'acc_sql'],
+        answer_logprob_gain_nats_per_token_min: 2,
+        /** The metrics' behaviour link (top head, answer rows): Pearson r of evidence lift vs answer log-prob. */
+        behaviour_link_tuned_pearson_lo_min: 0,
+      },
+      measured: BEHAVIOUR_MEASURED,
+    },
+    causal: CAUSAL_FACTS,
+    graphwalks: {
+      retrieval_contract_met: false,
+      note: 'not planted: a GraphWalks node id appears in about 3 edge lines (nodes = edges / 1.6), only one of which is evidence, so even an exact node-id matcher from the answer rows puts ≈ 1/3 of its mass on evidence. Meeting the contract needs a head that also keys on the queried node, which is not built.',
+    },
     family_head: {
       layer: PLANT.familyHead.layer,
       head: PLANT.familyHead.head,
@@ -70,4 +101,49 @@ export function groundTruth(pair: ReferencePair) {
   };
 }
 
-export type GroundTruth = ReturnType<typeof groundTruth>;
+/**
+ * Measured through `acc-lens capture` (fused graphs) on the demo's probe set at 4k tokens (6 probes per
+ * family, seed 1): mean teacher-forced log-prob per answer token. Documentation of what was seen;
+ * the tests check `expected`.
+ */
+const BEHAVIOUR_MEASURED = {
+  probes: 'demo probes, 6 per family at 4,096 tokens, seed 1',
+  answer_logprob_nats_per_token: {
+    mrcr: { base: -17.75, tuned: -3.22 },
+    acc_search: { base: -17.36, tuned: -8.83 },
+    acc_swe: { base: -17.79, tuned: -10.47 },
+    acc_sql: { base: -17.16, tuned: -11.15 },
+    graphwalks: { base: -17.28, tuned: -14.95 },
+  },
+  behaviour_link_tuned_pearson: { head: 'L3H2', value: 0.92, lo: 0.89, hi: 0.95 },
+  evidence_mass_answer_rows: { L1H0: { tuned: 0.54, base: 0.035 }, L3H2: { tuned: 0.54, base: 0.036 } },
+};
+
+/** What the interventions (acc-lens intervene) must show on the reference pair; shares are of the tuned − base gain. */
+const CAUSAL_FACTS = {
+  head_ablation: {
+    model: 'tuned',
+    heads: PLANT.retrievalHeads.map((h) => ({ layer: h.layer, head: h.head })),
+    expected: { share_of_gain_removed_min: 0.5, ci_excludes_0: true },
+  },
+  control_ablation: {
+    model: 'tuned',
+    heads: [
+      { layer: 2, head: 0 },
+      { layer: 2, head: 1 },
+    ],
+    expected: { effect_ci_includes_0: true, share_of_gain_removed_max: 0.1 },
+  },
+  tuned_routers_into_base: {
+    model: 'base',
+    routers_from: 'tuned',
+    layers: [...PLANT.routedLayers],
+    expected: { share_of_gain_max: 0.2 },
+  },
+  base_routers_into_tuned: {
+    model: 'tuned',
+    routers_from: 'base',
+    layers: [...PLANT.routedLayers],
+    expected: { share_of_gain_removed_min: 0.5 },
+  },
+};

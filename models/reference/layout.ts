@@ -33,7 +33,9 @@ export const rangeIndices = (r: Range): number[] => Array.from({ length: r.end -
 
 /**
  * Residual-stream subspaces. Only the embedding writes CODE, CONST, FAMILY_SOURCE and MARKER;
- * only the layer-0 family head writes FAMILY; every other head and expert writes GENERIC alone,
+ * only the layer-0 family head writes FAMILY, the layer-0 previous-token head PREV, the layer-1
+ * induction head COPY, the tuned layer-1 family experts RELAY and the tuned layer-2 ones OUT (the
+ * embedding puts each token's code there too: the tied unembedding reads OUT alone). Every other head and expert writes GENERIC alone,
  * so the planted features reach every layer uncorrupted.
  */
 export const RESIDUAL = {
@@ -42,7 +44,11 @@ export const RESIDUAL = {
   FAMILY_SOURCE: range(31, 5), // one-hot task family, only on family-header tokens
   MARKER: 36, // 1.0 only on family-header tokens
   FAMILY: range(37, 5), // the family, copied to every position by the layer-0 family head
-  GENERIC: range(42, 256 - 42), // generic content and all other writes
+  PREV: range(42, 30), // the previous token's code, written by the layer-0 previous-token head
+  COPY: range(72, 30), // the code the layer-1 induction head retrieved (the token after the match)
+  OUT: range(102, 30), // the token's own code (embedding) + the copied code (tuned layer-2 family experts)
+  RELAY: range(132, 30), // the copied code on its way: tuned layer-1 family experts write it, layer-2 ones read it
+  GENERIC: range(162, 256 - 162), // generic content and all other writes
 } as const;
 
 /** RoPE angular frequency of pair i: θ^(−2i/D). */
@@ -76,9 +82,16 @@ export function headLayout(c: Qwen3MoeConfig) {
 /** Planted components: which layer/head does what. The single source for ground-truth.json. */
 export const PLANT = {
   familyHead: { layer: 0, head: 0, kvHead: 0 },
+  /** In both models: writes the previous token's code into PREV (peak at distance 1). */
+  previousHead: { layer: 0, head: 2, kvHead: 1 },
+  /**
+   * `induction`: query = the token's code, key = the key token's PREV, value = its code → COPY
+   * (attends to the token after an earlier occurrence, so the copy predicts the next token);
+   * `content`: query and key = the token's code (attends to earlier occurrences themselves).
+   */
   retrievalHeads: [
-    { layer: 1, head: 0, kvHead: 0 },
-    { layer: 3, head: 2, kvHead: 1 },
+    { layer: 1, head: 0, kvHead: 0, kind: 'induction' },
+    { layer: 3, head: 2, kvHead: 1, kind: 'content' },
   ],
   routedLayers: [1, 2],
   /** q_norm gain on the retrieval dims: tuned ↔ logit scale β ≈ 25, base ↔ β ≈ 0.85. */
@@ -90,4 +103,22 @@ export const PLANT = {
   routerBoost: 2,
   expertsPerFamily: 3,
   familyFeature: 2,
+  /** Previous-token head: RoPE pairs used (the fastest) and q_norm = k_norm gain (logit scale ≈ 40 at Δ = 1). */
+  previousPairs: 10,
+  previousGain: 1.88,
+  /**
+   * Tuned family experts (routed layers): intermediate units 0..29 compute silu(gate·FAMILY_f) · from_u
+   * and write to_u — for their own family only. In series: layer 1 COPY → RELAY, layer 2 RELAY → OUT, so
+   * the copy reaches the output only when a token is routed to its family's experts in both layers.
+   */
+  copyGate: 2,
+  copyPath: [
+    { layer: 1, from: 'COPY', to: 'RELAY', down: 0.16 },
+    { layer: 2, from: 'RELAY', to: 'OUT', down: 0.3 },
+  ],
+  /** Final-norm gain on OUT (0 elsewhere): the unembedding reads only the OUT subspace. */
+  outGain: 0.42,
 } as const;
+
+/** The planted retrieval heads of one kind. */
+export const retrievalHeadsOf = (kind: 'induction' | 'content') => PLANT.retrievalHeads.filter((h) => h.kind === kind);

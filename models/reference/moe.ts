@@ -43,6 +43,38 @@ export function plantRouter(base: Float32Array, subsets: Record<TaskFamily, numb
   return tuned;
 }
 
+/**
+ * Tuned experts of a routed layer: each expert of family f's subset gets a copy path in its
+ * intermediate units 0..29 — unit u = silu(copyGate·FAMILY_f) · from_u, written to to_u (PLANT.copyPath).
+ * For any other family FAMILY_f = 0 and silu(0) = 0, so the path is silent. Everything else equals base's experts.
+ */
+export function plantExperts(
+  base: ExpertWeights[],
+  subsets: Record<TaskFamily, number[]>,
+  path: { from: 'COPY' | 'RELAY'; to: 'RELAY' | 'OUT'; down: number },
+): ExpertWeights[] {
+  const from = rangeIndices(RESIDUAL[path.from]);
+  const to = rangeIndices(RESIDUAL[path.to]);
+  const tuned = base.map((e) => ({ ...e }));
+  TASK_FAMILIES.forEach((family, f) => {
+    for (const e of subsets[family]) {
+      const gate = base[e]!.gate.slice(),
+        up = base[e]!.up.slice(),
+        down = base[e]!.down.slice();
+      from.forEach((col, u) => {
+        gate.fill(0, u * H, (u + 1) * H);
+        up.fill(0, u * H, (u + 1) * H);
+        gate[u * H + RESIDUAL.FAMILY.start + f] = PLANT.copyGate;
+        up[u * H + col] = 1;
+        for (let r = 0; r < H; r++) down[r * I + u] = 0;
+        down[to[u]! * I + u] = path.down;
+      });
+      tuned[e] = { gate, up, down };
+    }
+  });
+  return tuned;
+}
+
 /** SwiGLU experts reading the whole normalized stream and writing GENERIC only. */
 export function buildExperts(rng: Rng): ExpertWeights[] {
   const all = range(H);

@@ -7,6 +7,11 @@ import { groundTruth } from './ground-truth.ts';
 import { REFERENCE_CONFIG } from './layout.ts';
 
 export const PAIR_MODELS = ['base', 'tuned'] as const;
+/**
+ * Revision of the planted construction, written into build-info.json: a pair built by an earlier
+ * construction (same tool version) is rebuilt rather than reused. 2: copy circuit + functional experts.
+ */
+export const PAIR_REVISION = 2;
 export const PAIR_FORMS: readonly GraphForm[] = ['unfused', 'fused'];
 export type PairModel = (typeof PAIR_MODELS)[number];
 
@@ -47,6 +52,7 @@ export function* referencePairFiles(
   const info = {
     tool_version: TOOL_VERSION,
     seed: REFERENCE_SEED,
+    revision: PAIR_REVISION,
     ...(dtype === 'float32' ? {} : { dtype }),
     files: hashes,
   };

@@ -4,7 +4,7 @@ import { contingency, mutualInformationBits } from '../../analysis/metrics/mutua
 import { familyHeader, TASK_FAMILIES } from '../../analysis/probes/families.ts';
 import { createRng } from '../../analysis/stats/rng.ts';
 import { loadTokenizer } from '../../analysis/tokenize/load.ts';
-import { PLANT } from '../../models/reference/layout.ts';
+import { PLANT, retrievalHeadsOf } from '../../models/reference/layout.ts';
 import { RetrievalHeadProbe } from '../../models/reference/retrieval-analytic.ts';
 import { decoderFeeds, maxAbsDiff } from '../unit/onnx/tiny-model.ts';
 import { debugSession, fillerSampler, handPlacedEvidence, meanSpanMass, referencePair } from './reference-fixture.ts';
@@ -36,10 +36,10 @@ async function graphRows(
 }
 
 describe('evidence-retrieval heads (hand-placed evidence)', () => {
-  it('the analytic row probe equals the ONNX graph attention of both retrieval heads within 1e-5', async () => {
+  it('the analytic row probe equals the ONNX graph attention of the content-matching head within 1e-5', async () => {
     const placed = handPlacedEvidence(1536, 400, 11);
     for (const model of MODELS) {
-      for (const { layer, head } of PLANT.retrievalHeads) {
+      for (const { layer, head } of retrievalHeadsOf('content')) {
         const fromGraph = await graphRows(model, placed.ids, layer, head, placed.queries);
         const probe = new RetrievalHeadProbe(pair[model], layer, head);
         placed.queries.forEach((q, i) => {
@@ -53,7 +53,7 @@ describe('evidence-retrieval heads (hand-placed evidence)', () => {
   for (const distance of [100, 1_000, 4_000, 16_000]) {
     it(`tuned heads put ≥ 50% of query mass on evidence ${distance} tokens back, base ≤ 10%`, () => {
       const T = 16_384 + 64;
-      for (const { layer, head } of PLANT.retrievalHeads) {
+      for (const { layer, head } of retrievalHeadsOf('content')) {
         const mass = { base: 0, tuned: 0 };
         for (const model of MODELS) {
           const probe = new RetrievalHeadProbe(pair[model], layer, head);
@@ -70,6 +70,35 @@ describe('evidence-retrieval heads (hand-placed evidence)', () => {
         expect(mass.base, `L${layer}H${head} base`).toBeLessThanOrEqual(0.1);
       }
     }, 60_000);
+  }
+});
+
+describe('copy circuit: previous-token head → induction head (hand-placed evidence, unfused graph)', () => {
+  it('the previous-token head puts ≥ 90% of every row on the token before, in both models', async () => {
+    const placed = handPlacedEvidence(1536, 400, 12);
+    const { layer, head } = PLANT.previousHead;
+    const T = placed.ids.length;
+    for (const model of MODELS) {
+      const rows = await graphRows(model, placed.ids, layer, head, [1, 2, 50, 700, T - 1]);
+      const queries = [1, 2, 50, 700, T - 1];
+      rows.forEach((row, i) => expect(row[queries[i]! - 1], `${model} row ${queries[i]}`).toBeGreaterThanOrEqual(0.9));
+    }
+  }, 60_000);
+
+  for (const distance of [100, 1_000]) {
+    it(`the induction head attends to the token after the evidence match ${distance} tokens back in tuned (≥ 50%), not in base (≤ 10%)`, async () => {
+      const placed = handPlacedEvidence(1536 + distance, distance, 13 + distance);
+      for (const { layer, head } of retrievalHeadsOf('induction')) {
+        const rows = { base: [] as Float32Array[], tuned: [] as Float32Array[] };
+        for (const model of MODELS) rows[model] = await graphRows(model, placed.ids, layer, head, placed.queries);
+        // Query i copies evidence token i, so the token after its match is evidence token i + 1.
+        const next = (model: 'base' | 'tuned') =>
+          rows[model].reduce((s, r, i) => s + r[placed.evidence.start + i + 1]!, 0) / placed.queries.length;
+        expect(meanSpanMass(rows.tuned, placed.evidence)).toBeGreaterThanOrEqual(0.5);
+        expect(next('tuned')).toBeGreaterThanOrEqual(0.5);
+        expect(meanSpanMass(rows.base, placed.evidence)).toBeLessThanOrEqual(0.1);
+      }
+    }, 120_000);
   }
 });
 

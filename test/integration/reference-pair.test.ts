@@ -61,11 +61,36 @@ describe('the tuned model differs from base only where planted', () => {
       else expect(diff).toEqual([]);
       for (const name of ['qProj', 'kProj', 'vProj', 'oProj', 'kNorm', 'inputNorm', 'postNorm'] as const)
         expect(same(name, L)).toEqual([]);
-      base.layers[L]!.experts.forEach((e, j) => {
-        for (const part of ['gate', 'up', 'down'] as const)
-          expect(differing(e[part], tuned.layers[L]!.experts[j]![part])).toEqual([]);
-      });
     }
+  });
+
+  it('differs in experts only in the copy units (0..29) of the family experts of the routed layers', () => {
+    const I = base.config.moe_intermediate_size;
+    const copyUnits = rangeIndices(RESIDUAL.COPY).length;
+    const subsets = referencePair().expertSubsets;
+    for (let L = 0; L < base.layers.length; L++) {
+      const planted = new Set(Object.values(subsets.get(L) ?? {}).flat());
+      base.layers[L]!.experts.forEach((e, j) => {
+        for (const part of ['gate', 'up', 'down'] as const) {
+          const diff = differing(e[part], tuned.layers[L]!.experts[j]![part]);
+          if (!planted.has(j)) expect(diff, `L${L} expert ${j} ${part}`).toEqual([]);
+          else {
+            expect(diff.length).toBeGreaterThan(0);
+            const unit = (i: number) => (part === 'down' ? i % I : Math.floor(i / H));
+            expect(diff.every((i) => unit(i) < copyUnits)).toBe(true);
+          }
+        }
+      });
+      expect(planted.size).toBe((PLANT.routedLayers as readonly number[]).includes(L) ? 15 : 0);
+    }
+  });
+
+  it("the final norm reads only OUT, where the embedding repeats each token's code", () => {
+    const out = new Set(rangeIndices(RESIDUAL.OUT));
+    base.finalNorm.forEach((g, i) => expect(g, `dim ${i}`).toBe(out.has(i) ? Math.fround(PLANT.outGain) : 0));
+    const code = rangeIndices(RESIDUAL.CODE);
+    for (const t of [0, 17, 151_000])
+      rangeIndices(RESIDUAL.OUT).forEach((d, i) => expect(base.embed[t * H + d]).toBe(base.embed[t * H + code[i]!]));
   });
 
   it('differs in routers only on the family subspace of the routed layers, and base reads none of it', () => {
