@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { TOOL_VERSION } from '../version.ts';
 import { defaultTokenizerDir } from '../tokenize/load.ts';
-import { modelFileName, referencePairFiles, type PairModel } from '../../models/reference/pair-files.ts';
+import { modelFileName, PAIR_REVISION, referencePairFiles, type PairModel } from '../../models/reference/pair-files.ts';
 import type { FloatType, GraphForm } from '../../models/qwen3-moe/build-graph.ts';
 import { ensureDir, writeFileAtomic } from './atomic-write.ts';
 
@@ -22,7 +22,9 @@ export interface PairBuildResult {
 }
 
 /** The fields of build-info.json (models/reference/pair-files.ts) that say whether a pair is complete. */
-const BuildInfoSchema = z.object({ tool_version: z.string(), files: z.record(z.string(), z.unknown()) }).loose();
+const BuildInfoSchema = z
+  .object({ tool_version: z.string(), revision: z.number().optional(), files: z.record(z.string(), z.unknown()) })
+  .loose();
 
 /** Whether `dir` holds a complete pair built by this tool version (build-info.json written last). */
 export function pairIsBuilt(dir: string): boolean {
@@ -34,6 +36,8 @@ export function pairIsBuilt(dir: string): boolean {
     return (
       parsed.success &&
       parsed.data.tool_version === TOOL_VERSION &&
+      // A pair of an earlier planted construction is rebuilt (models/reference/pair-files.ts, PAIR_REVISION).
+      (parsed.data.revision ?? 1) === PAIR_REVISION &&
       Object.keys(parsed.data.files).every((name) => existsSync(join(dir, name)))
     );
   } catch {

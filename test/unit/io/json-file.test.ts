@@ -7,6 +7,7 @@ import { configMetadata } from '../../../analysis/capture/model-config.ts';
 import { parseJson, readJsonFile } from '../../../analysis/io/json-file.ts';
 import { pairIsBuilt } from '../../../analysis/io/reference-pair.ts';
 import { TOOL_VERSION } from '../../../analysis/version.ts';
+import { PAIR_REVISION } from '../../../models/reference/pair-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'acc-lens-json-'));
 const Schema = z.object({ layers: z.array(z.number().int()), name: z.string() });
@@ -71,12 +72,18 @@ describe('pairIsBuilt', () => {
     writeFileSync(join(pair, 'a.onnx'), '');
     writeFileSync(
       join(pair, 'build-info.json'),
-      JSON.stringify({ tool_version: TOOL_VERSION, files: { 'a.onnx': {} } }),
+      JSON.stringify({ tool_version: TOOL_VERSION, revision: PAIR_REVISION, files: { 'a.onnx': {} } }),
     );
     expect(pairIsBuilt(pair)).toBe(true);
+    // A pair of an earlier planted construction (no revision = 1) is rebuilt.
     writeFileSync(
       join(pair, 'build-info.json'),
-      JSON.stringify({ tool_version: TOOL_VERSION, files: { 'b.onnx': {} } }),
+      JSON.stringify({ tool_version: TOOL_VERSION, files: { 'a.onnx': {} } }),
+    );
+    expect(pairIsBuilt(pair)).toBe(false);
+    writeFileSync(
+      join(pair, 'build-info.json'),
+      JSON.stringify({ tool_version: TOOL_VERSION, revision: PAIR_REVISION, files: { 'b.onnx': {} } }),
     );
     expect(pairIsBuilt(pair)).toBe(false);
   });
