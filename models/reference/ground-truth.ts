@@ -132,7 +132,9 @@ const CAUSAL_FACTS = {
       { layer: 2, head: 0 },
       { layer: 2, head: 1 },
     ],
-    expected: { effect_ci_includes_0: true, share_of_gain_removed_max: 0.1 },
+    // The construction has no noise: a deterministic tiny change (these heads' small GENERIC writes shift the final
+    // RMS) is consistently signed over probes, so its CI can exclude 0 while being practically none.
+    expected: { share_of_gain_removed_abs_max: 0.05 },
   },
   tuned_routers_into_base: {
     model: 'base',
