@@ -8,6 +8,7 @@ import { figuresCommand } from './commands/figures.ts';
 import { viewCommand } from './commands/view.ts';
 import { metricsCommand } from './commands/metrics.ts';
 import { captureCommand } from './commands/capture.ts';
+import { interveneCommand } from './commands/intervene.ts';
 import { exportCommand } from './commands/export.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Command[] = [
   probesCommand,
   instrumentCommand,
   captureCommand,
+  interveneCommand,
   metricsCommand,
   figuresCommand,
   viewCommand,

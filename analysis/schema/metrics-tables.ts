@@ -1,6 +1,7 @@
 import type { TableSpec } from './columns.ts';
 import { METRICS_ATTENTION_CHANGE, METRICS_ATTENTION_DISTANCE, METRICS_ATTENTION_HEADS } from './metrics-attention.ts';
 import { METRICS_BEHAVIOUR } from './metrics-behaviour.ts';
+import { METRICS_CAUSAL } from './metrics-causal.ts';
 import {
   METRICS_ROUTING_AGREEMENT,
   METRICS_ROUTING_CHANGE,
@@ -25,6 +26,7 @@ export const METRICS_TABLES = {
   metrics_routing_overlap: METRICS_ROUTING_OVERLAP,
   metrics_routing_agreement: METRICS_ROUTING_AGREEMENT,
   metrics_behaviour: METRICS_BEHAVIOUR,
+  metrics_causal: METRICS_CAUSAL,
 } as const satisfies Record<string, TableSpec>;
 
 export type MetricsTableName = keyof typeof METRICS_TABLES;

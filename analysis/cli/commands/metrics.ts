@@ -4,7 +4,10 @@ import { fail } from '../../errors.ts';
 import { openRun } from '../../io/index.ts';
 import { runSource, writeMetrics } from '../../io/metrics-files.ts';
 import { computeMetrics, type MetricsOptions } from '../../metrics/run/compute-run.ts';
+import { readJsonIfExists } from '../../io/read-json.ts';
+import { computeCausal, formatCausal } from '../../metrics/run/compute-causal.ts';
 import { formatReport } from '../../metrics/run/report.ts';
+import { INTERVENTIONS_FILE, InterventionsFileSchema } from '../../schema/interventions.ts';
 import { METRICS_DIR } from '../../schema/metrics-tables.ts';
 import { parseFlags, type Command } from '../command.ts';
 
@@ -26,6 +29,9 @@ What it computes (every definition in docs/metrics.md):
              expert task selectivity; top-N overlap between tasks; entropy and load balance;
              token-level agreement (top-1 match, top-k Jaccard) on evidence vs other tokens
   behaviour  answer log-prob per probe and its correlation with evidence lift at the top head
+  causal     runs of \`acc-lens intervene\`: per intervention and family, the effect on answer log-prob
+             (paired bootstrap CI, sign-flip p-value) and the share of the tuned − base gain it
+             removes (rewrites of tuned) or brings (rewrites of base) → metrics_causal
 
 Statistics: probes are the unit. Every base-vs-tuned difference gets a paired bootstrap interval
 (probes resampled within each task family; both models share the resample) and a paired
@@ -121,11 +127,14 @@ export const metricsCommand: Command = {
         `${runDir} has no probe finished for both ${flags.base} and ${flags.tuned}`,
         'Run `acc-lens capture` on the run first.',
       );
+    const interventions = await readJsonIfExists(join(runDir, INTERVENTIONS_FILE), InterventionsFileSchema);
+    const causal = interventions === null ? null : await computeCausal(runSource(run), interventions, options);
+    if (causal !== null) output.tables.metrics_causal = causal.rows;
     const files = await writeMetrics(run, output);
     process.stdout.write(
       json
-        ? `${JSON.stringify(output.summary, null, 2)}\n`
-        : `${formatReport(output.summary)}\nWrote ${files.length} files to ${join(runDir, METRICS_DIR)}/\n`,
+        ? `${JSON.stringify(causal === null ? output.summary : { ...output.summary, causal: causal.summary }, null, 2)}\n`
+        : `${formatReport(output.summary)}${causal === null ? '' : `\n${formatCausal(causal.summary)}`}\nWrote ${files.length} files to ${join(runDir, METRICS_DIR)}/\n`,
     );
     return 0;
   },
