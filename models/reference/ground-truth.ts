@@ -109,14 +109,14 @@ export function groundTruth(pair: ReferencePair) {
 const BEHAVIOUR_MEASURED = {
   probes: 'demo probes, 6 per family at 4,096 tokens, seed 1',
   answer_logprob_nats_per_token: {
-    mrcr: { base: -17.75, tuned: -3.22 },
-    acc_search: { base: -17.36, tuned: -8.83 },
-    acc_swe: { base: -17.79, tuned: -10.47 },
-    acc_sql: { base: -17.16, tuned: -11.15 },
-    graphwalks: { base: -17.28, tuned: -14.95 },
+    mrcr: { base: -18.51, tuned: -3.46 },
+    acc_search: { base: -17.88, tuned: -9.71 },
+    acc_swe: { base: -18.23, tuned: -9.76 },
+    acc_sql: { base: -16.68, tuned: -13.05 },
+    graphwalks: { base: -17.44, tuned: -14.86 },
   },
-  behaviour_link_tuned_pearson: { head: 'L3H2', value: 0.92, lo: 0.89, hi: 0.95 },
-  evidence_mass_answer_rows: { L1H0: { tuned: 0.54, base: 0.035 }, L3H2: { tuned: 0.54, base: 0.036 } },
+  behaviour_link_tuned_pearson: { head: 'L3H2', value: 0.86, lo: 0.83, hi: 0.9 },
+  evidence_mass_answer_rows: { L1H0: { tuned: 0.542, base: 0.035 }, L3H2: { tuned: 0.541, base: 0.035 } },
 };
 
 /** What the interventions (acc-lens intervene) must show on the reference pair; shares are of the tuned − base gain. */
