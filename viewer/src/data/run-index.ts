@@ -108,16 +108,20 @@ export async function loadRunCore(files: RunFiles): Promise<RunIndex> {
   return { manifest, models, pair: pairOf(models, summary), probes, segments, summary, metrics: {}, notices };
 }
 
-/** Every metrics table that exists, decoded; one the summary lists but the run lacks is an error. */
+/**
+ * The metrics tables the summary lists (the ones `acc-lens metrics` wrote for this run; optional
+ * ones such as `metrics_causal` are not asked for when absent), decoded; a listed one the run
+ * lacks is an error.
+ */
 export async function loadMetricsTables(files: RunFiles, summary: MetricsSummary): Promise<RunIndex['metrics']> {
-  const names = Object.keys(METRICS_TABLES) as MetricsTableName[];
+  const names = (Object.keys(METRICS_TABLES) as MetricsTableName[]).filter((n) => summary.tables.includes(n));
   const tables = await Promise.all(names.map((n) => readColumns(files, metricsTableFile(n), METRICS_TABLES[n])));
   const metrics: RunIndex['metrics'] = {};
   names.forEach((n, i) => {
     const t = tables[i];
-    if (t !== null && t !== undefined) metrics[n] = t;
-    else if (summary.tables.includes(n))
+    if (t === null || t === undefined)
       throw new RunDataError(metricsTableFile(n), 'is missing', 'Recompute the metrics: `acc-lens metrics RUN`.');
+    metrics[n] = t;
   });
   return metrics;
 }
