@@ -25,5 +25,5 @@ describe('acc-lens demo --quick (acceptance: the README quick start on the embed
     expect(existsSync(`${out}.probes.jsonl`)).toBe(true);
     for (const ext of ['svg', 'png', 'pdf', 'caption.md'])
       expect(existsSync(join(out, 'figures', `01-attention-distance-profiles.${ext}`)), ext).toBe(true);
-  }, 300_000);
+  }, 900_000);
 });

@@ -8,9 +8,10 @@ import { readJsonFile } from '../../io/json-file.ts';
 import { removeRun } from '../../io/remove-run.ts';
 import { buildPairFiles, DEFAULT_PAIR_DIR, pairModelPath } from '../../io/reference-pair.ts';
 import { checkGroundTruth, GroundTruthSchema } from '../../metrics/ground-truth-check.ts';
-import { computeMetrics } from '../../metrics/run/compute-run.ts';
+import { computeMetrics, type MetricsOptions } from '../../metrics/run/compute-run.ts';
 import { formatReport } from '../../metrics/run/report.ts';
 import { isTerminal, parseFlags, type Command } from '../command.ts';
+import { demoInterventions } from '../demo/demo-interventions.ts';
 import { DEMO_SIZES, demoProbes } from '../demo/demo-probes.ts';
 import { runSource, writeMetrics } from './metrics.ts';
 import { serveRun } from './view.ts';
@@ -26,7 +27,9 @@ Runs the whole acc-lens pipeline on the embedded reference model pair — no dow
               and expert routing into an Arrow run store
   4. metrics  computes the comparisons with bootstrap confidence intervals and prints the report
   5. check    compares what the metrics found with ground-truth.json — the mechanisms planted in
-              the tuned model — and exits 1 if anything was missed
+              the tuned model — and, after running its interventions (head ablation, a control,
+              both router transplants) on 2 probes per family, the causal facts; exits 1 if
+              anything was missed
   6. figures  renders the paper figures (SVG, PNG, PDF + captions) into RUN/figures
   7. view     serves the viewer for the run on http://127.0.0.1:7450/ and opens it, until Ctrl-C
 
@@ -111,7 +114,7 @@ export const demoCommand: Command = {
 
     say('[4/6] metrics');
     const run = await openRun(out);
-    const metrics = await computeMetrics(runSource(run), {
+    const metricsOptions: MetricsOptions = {
       resamples: 1000,
       permutations: 1000,
       seed: 0,
@@ -119,13 +122,27 @@ export const demoCommand: Command = {
       method: 'percentile',
       selectOn: 'half',
       models: ['base', 'tuned'],
-    });
+    };
+    const metrics = await computeMetrics(runSource(run), metricsOptions);
     await writeMetrics(run, metrics);
     say(formatReport(metrics.summary).replace(/^/gm, '      '));
 
     say('[5/6] check against the planted ground truth (models/reference-pair/ground-truth.json)');
-    const truth = await readJsonFile(join(DEFAULT_PAIR_DIR, 'ground-truth.json'), GroundTruthSchema, 'ground truth');
-    const checks = checkGroundTruth(metrics.summary, truth);
+    const truthPath = join(DEFAULT_PAIR_DIR, 'ground-truth.json');
+    const truth = await readJsonFile(truthPath, GroundTruthSchema, 'ground truth');
+    say(`      interventions (head ablation, control, router transplants) → ${out}-intervene`);
+    const evidence = await demoInterventions({
+      truthPath,
+      probesPath,
+      base: pairModelPath(DEFAULT_PAIR_DIR, 'base', 'fused'),
+      tuned: pairModelPath(DEFAULT_PAIR_DIR, 'tuned', 'fused'),
+      out: `${out}-intervene`,
+      perFamily: 2,
+      ep,
+      metrics,
+      options: metricsOptions,
+    });
+    const checks = checkGroundTruth(metrics.summary, truth, evidence);
     for (const c of checks) say(`      ${c.pass ? '✓' : '✗'} ${c.name}: ${c.observed} (expected ${c.expected})`);
     const missed = checks.filter((c) => !c.pass).length;
     say(
