@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'estimate-heads': async () => (await import('./estimate-heads.ts')).benchEstimateHeads,
   viewer: async () => (await import('./viewer.ts')).benchViewer,
   figures: async () => (await import('./figures.ts')).benchFigures,
+  intervene: async () => (await import('./intervene.ts')).benchIntervene,
 };
 
 /** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default) and writes their results. */
