@@ -12,8 +12,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { expect, vi } from 'vitest';
-import { main } from '../../analysis/cli/main.ts';
+import { expect } from 'vitest';
+import { runInProcess } from '../in-process-cli.ts';
 import { DEFAULT_PAIR_DIR } from '../../analysis/io/reference-pair.ts';
 
 /** The run-store tests' shared setup: one small capture of the reference pair, copies to damage, and checks. */
@@ -37,21 +37,7 @@ export function cli(args: string[], env: Record<string, string> = {}): CliResult
 }
 
 /** `acc-lens ARGS` in this process (the command functions through `main`), output captured. */
-export async function inProcess(argv: string[]): Promise<CliResult> {
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const status = await main(argv);
-    return {
-      status,
-      stdout: out.mock.calls.map((c) => String(c[0])).join(''),
-      stderr: err.mock.calls.map((c) => String(c[0])).join(''),
-    };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+export const inProcess = (argv: string[]): Promise<CliResult> => runInProcess(argv);
 
 /** The models a run was captured from: hard links to the reference pair, so a rebuild of the pair midway changes nothing. */
 export interface Models {

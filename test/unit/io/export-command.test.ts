@@ -1,24 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../../analysis/cli/main.ts';
+import { runInProcess } from '../../in-process-cli.ts';
+import { describe, expect, it } from 'vitest';
 import { RunWriter } from '../../../analysis/io/index.ts';
 import { probeSet, runInit, tempDir, unitTables } from './fixtures.ts';
 
 async function capturedOutput(argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const status = await main(argv);
-    return {
-      status,
-      out: out.mock.calls.map((c) => String(c[0])).join(''),
-      err: err.mock.calls.map((c) => String(c[0])).join(''),
-    };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const r = await runInProcess(argv);
+  return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
 describe('acc-lens export', () => {

@@ -1,25 +1,14 @@
 import { createServer } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runInProcess } from '../../in-process-cli.ts';
 import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../../analysis/cli/main.ts';
 import { serveRun } from '../../../analysis/cli/commands/view.ts';
 import { servedFolders, tempDir } from './fixtures.ts';
 
 async function cli(argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const status = await main(argv);
-    return {
-      status,
-      out: out.mock.calls.map((c) => String(c[0])).join(''),
-      err: err.mock.calls.map((c) => String(c[0])).join(''),
-    };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const r = await runInProcess(argv);
+  return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** A port held by another listener on 127.0.0.1, released by the returned function. */
