@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { pathExists, removeTree } from './local-files.ts';
+
 import { join, resolve } from 'node:path';
 import { AccLensError } from '../errors.ts';
 import { ensureDir, writeFileAtomic } from './atomic-write.ts';
@@ -11,6 +13,7 @@ import {
   type FileRecord,
   type Manifest,
   type UnitEntry,
+  STATE_DIR,
 } from './manifest.ts';
 import { decodeArrowFile } from './arrow-file.ts';
 import { checkArrowTable } from './run-file-check.ts';
@@ -93,12 +96,24 @@ export async function mergeRuns(shardDirs: readonly string[], outDir: string): P
     throw new AccLensError('E_USAGE', `${outDir} already holds a run; merge into a new folder`);
   const manifests = await Promise.all(shardDirs.map(readManifest));
   checkShards(shardDirs, manifests);
+  const created = !pathExists(outDir);
+  const stateCreated = !pathExists(join(outDir, STATE_DIR));
   await ensureDir(outDir);
+
   const lock = await lockRun(outDir, 'acc-lens capture merge');
+  const written: string[] = [];
   try {
-    return await copyShards(shardDirs, manifests, outDir);
+    return await copyShards(shardDirs, manifests, outDir, written);
+  } catch (error) {
+    // A failed merge leaves nothing of itself: the files it copied go, and the folder if it made it.
+    for (const path of written.reverse()) removeTree(path);
+    throw error;
   } finally {
     await lock.release();
+    if (!pathExists(join(outDir, 'manifest.json'))) {
+      if (created) removeTree(outDir);
+      else if (stateCreated) removeTree(join(outDir, STATE_DIR));
+    }
   }
 }
 
@@ -106,7 +121,22 @@ async function copyShards(
   shardDirs: readonly string[],
   manifests: readonly Manifest[],
   outDir: string,
+  written: string[],
 ): Promise<Manifest> {
+  const copy = async (path: string, bytes: Uint8Array) => {
+    written.push(path);
+    await writeFileAtomic(path, bytes);
+  };
+  const folder = async (relative: string) => {
+    // Each folder this merge creates, outermost first, so that removing them in reverse leaves none.
+    const parts = relative.split('/');
+    parts.forEach((_, i) => {
+      const path = join(outDir, ...parts.slice(0, i + 1));
+      if (!pathExists(path)) written.push(path);
+    });
+    await ensureDir(join(outDir, relative));
+  };
+
   const runFiles: Record<string, FileRecord> = {};
   for (const table of RUN_TABLE_NAMES) {
     const file = runTableFile(table);
@@ -117,7 +147,7 @@ async function copyShards(
       const bytes = await checkedBytes(dir, manifests[i]!, file, table, record);
       if (merged === undefined) {
         merged = bytes;
-        await writeFileAtomic(join(outDir, file), bytes);
+        await copy(join(outDir, file), bytes);
         runFiles[file] = { ...recordOf(bytes), ...(record?.rows !== undefined ? { rows: record.rows } : {}) };
       } else if (!sameBytes(merged, bytes))
         throw new AccLensError('E_CONFIG_INVALID', `${join(dir, file)} differs from the other shards' ${table}`);
@@ -128,14 +158,16 @@ async function copyShards(
     for (const [key, unit] of Object.entries(manifest.units)) {
       if (units[key] !== undefined)
         throw new AccLensError('E_CONFIG_INVALID', `unit ${key} is in more than one shard (${shardDirs[i]})`);
-      if (unit.files.length > 0) await ensureDir(join(outDir, unit.dir));
+      if (unit.files.length > 0) await folder(unit.dir);
+
       for (const file of unit.files) {
         const table = partTable(file);
         if (table === null)
           throw new AccLensError('E_RUN_DAMAGED', `${join(shardDirs[i]!, file)}: not a part file of a known table`);
         const bytes = await checkedBytes(shardDirs[i]!, manifest, file, table, unit.hashes?.[file], unit);
-        await writeFileAtomic(join(outDir, file), bytes);
+        await copy(join(outDir, file), bytes);
       }
+
       units[key] = unit;
     }
   }

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeRuns, readManifest, RunWriter, type Manifest, type RunInit } from '../../../analysis/io/index.ts';
@@ -70,5 +70,24 @@ describe('mergeRuns', () => {
     await expect(mergeRuns([s0, s1b, s1b], join(await tempDir(), 'm'))).rejects.toMatchObject({
       message: expect.stringContaining('given twice'),
     });
+  });
+});
+
+describe('a failed merge', () => {
+  it('removes every file and folder it copied into an existing --out folder, and leaves the shards as they were', async () => {
+    const [s0, s1] = [await tempDir(), await tempDir()];
+    await capture(s0, runInit({ shard: { index: 0, count: 2 } }), ['mrcr/0001']);
+    await capture(s1, runInit({ shard: { index: 1, count: 2 } }), ['acc_sql-3']);
+    // The second shard's part is damaged after its hash was recorded: merge copies shard 0 first, then fails.
+    const m = await readManifest(s1);
+    const damaged = join(s1, Object.values(m.units).find((u) => u.files.length > 0)!.files[0]!);
+    const bytes = await readFile(damaged);
+    await writeFile(damaged, bytes.subarray(0, bytes.byteLength - 8));
+    const before = [await tree(s0), await tree(s1)];
+    const out = await tempDir();
+    await writeFile(join(out, 'notes.txt'), 'mine');
+    await expect(mergeRuns([s0, s1], out)).rejects.toMatchObject({ code: 'E_RUN_DAMAGED' });
+    expect(await readdir(out, { recursive: true })).toEqual(['notes.txt']);
+    expect([await tree(s0), await tree(s1)]).toEqual(before);
   });
 });
