@@ -5,6 +5,7 @@ import {
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from 'node:http';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { AccLensError } from '../errors.ts';
@@ -13,6 +14,7 @@ import { resolveRange } from './byte-range.ts';
 import { contentType } from './content-type.ts';
 import { isLoopbackAddress, isLoopbackHostHeader, originFor } from './loopback.ts';
 import { parseRequestPath } from './request-path.ts';
+import { createRunIntegrity, type IntegrityProblem, type RunIntegrityOptions } from './run-integrity.ts';
 
 export interface ViewServerOptions {
   /** The run folder served read-only under `/run/`. */
@@ -25,6 +27,8 @@ export interface ViewServerOptions {
   host?: string;
   /** Where unexpected server errors are reported (default stderr). */
   log?: (line: string) => void;
+  /** How recorded run files are hashed (default: streamed sha256); tests count the calls. */
+  hash?: RunIntegrityOptions['hash'];
 }
 
 export interface ViewServer {
@@ -49,18 +53,28 @@ const REFUSED: Record<ConfinedRefusal['why'], [number, string]> = {
   denied: [403, 'permission denied'],
 };
 
+/** Marks a refusal that comes from the run's manifest, so the viewer shows it as a damaged run. */
+export const ERROR_HEADER = 'X-Acc-Lens-Error';
+
 /**
  * Serves a run folder (read-only, under `/run/`) and the built viewer (at `/`) over HTTP with Range
- * support. Example: `const s = await startViewServer({ runDir: 'runs/demo', port: 0 }); … await s.close()`.
+ * support. Files the manifest records are checked first (run-integrity.ts): a missing one is a 404,
+ * a damaged one a 409, each naming the file and the fix.
+ * Example: `const s = await startViewServer({ runDir: 'runs/demo', port: 0 }); … await s.close()`.
  */
 export async function startViewServer(options: ViewServerOptions): Promise<ViewServer> {
-  const runRoot = await realFolder(options.runDir);
-  if (runRoot === null)
+  const realRun = await realFolder(options.runDir);
+  if (realRun === null)
     throw new AccLensError('E_FILE_NOT_FOUND', `${options.runDir} is not a folder`, 'Pass a run folder.');
+  const runRoot: string = realRun;
   const assetsDir = options.assetsDir ?? DEFAULT_ASSETS_DIR;
   const host = options.host ?? DEFAULT_HOST;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const checkHostHeader = isLoopbackAddress(host);
+  const integrity = createRunIntegrity(runRoot, {
+    shownDir: options.runDir,
+    ...(options.hash ? { hash: options.hash } : {}),
+  });
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -84,10 +98,33 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     const file = await openConfinedFile(root, target.segments);
     const shown = `${target.area === 'run' ? 'run/' : ''}${target.segments.join('/')}`;
     if (!file.ok) {
+      const listed = target.area === 'run' && file.why === 'missing';
+      const problem = listed ? await integrity.checkMissing(target.segments.join('/')) : null;
+      if (problem !== null) return refuse(res, shown, problem);
       const [status, reason] = REFUSED[file.why];
       return reply(res, status, `${shown}: ${reason}`);
     }
+    if (target.area === 'run') {
+      // Checked under its real path, so a symlinked alias of a part is checked as that part.
+      const rel = relative(runRoot, file.path).split(sep).join('/');
+      let problem: IntegrityProblem | null;
+      try {
+        const s = await file.handle.stat();
+        problem = await integrity.checkFile(rel, file.path, { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
+      } catch (error) {
+        await file.handle.close();
+        throw error;
+      }
+      if (problem !== null) {
+        await file.handle.close();
+        return refuse(res, `run/${rel}`, problem);
+      }
+    }
     await sendFile(req, res, file, target.segments.at(-1) ?? '');
+  }
+
+  function refuse(res: ServerResponse, shown: string, p: IntegrityProblem): void {
+    reply(res, p.status, `${shown}: ${p.problem} (E_RUN_DAMAGED)\nFix: ${p.fix}`, { [ERROR_HEADER]: 'E_RUN_DAMAGED' });
   }
 
   const port = await listen(server, options.port ?? DEFAULT_PORT, host);

@@ -62,7 +62,7 @@ export async function loadRunCore(files: RunFiles): Promise<RunIndex> {
     files,
     'manifest.json',
     ManifestSchema,
-    'The manifest is damaged; rerun `acc-lens capture` with the same flags into a new --out folder.',
+    'Run `acc-lens verify RUN --repair` (it restores manifest.json from the run’s backup when it can), then rerun the same `acc-lens capture` command; only if verify cannot restore it, capture again into a new --out folder.',
   );
   if (manifest === null) {
     throw new RunDataError(
