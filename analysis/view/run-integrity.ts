@@ -1,16 +1,11 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../errors.ts';
+import { fileIdentity, identityKey, type FileIdentity } from '../io/file-identity.ts';
 import { hashFile, recordMismatch } from '../io/file-record.ts';
 import { loadManifest, MANIFEST_FILE } from '../io/manifest.ts';
 import type { FileRecord, Manifest } from '../schema/manifest.ts';
 
-/** What identifies one version of a file on disk: an atomic rewrite changes the inode, an edit the mtime. */
-export interface FileIdentity {
-  size: number;
-  mtimeMs: number;
-  ino: number;
-}
+export type { FileIdentity };
 
 /** Why a recorded run file must not be served: 404 (listed but missing) or 409 (size or sha256 differ). */
 export interface IntegrityProblem {
@@ -45,17 +40,6 @@ export function recordedFiles(manifest: Manifest): Map<string, FileRecord | null
   return files;
 }
 
-const identityKey = (id: FileIdentity): string => `${id.size}:${id.mtimeMs}:${id.ino}`;
-
-async function identityOf(path: string): Promise<FileIdentity | null> {
-  try {
-    const s = await stat(path);
-    return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
-  } catch {
-    return null;
-  }
-}
-
 /** The fix, naming the user's run folder when it can be pasted as is. */
 const fixFor = (runDir: string): string =>
   ERROR_CODES.E_RUN_DAMAGED.fix.replace(' RUN ', /^[\w./-]+$/.test(runDir) ? ` ${runDir} ` : ' RUN ');
@@ -75,7 +59,7 @@ export function createRunIntegrity(runDir: string, options: RunIntegrityOptions 
   const hashes = new Map<string, { key: string; record: Promise<FileRecord> }>();
 
   async function records(): Promise<Map<string, FileRecord | null>> {
-    const id = await identityOf(join(runDir, MANIFEST_FILE));
+    const id = await fileIdentity(join(runDir, MANIFEST_FILE));
     const key = id === null ? 'missing' : identityKey(id);
     if (loaded?.key === key) return loaded.files;
     loading ??= loadManifest(runDir)
@@ -100,7 +84,7 @@ export function createRunIntegrity(runDir: string, options: RunIntegrityOptions 
     };
     // A file rewritten while it was hashed: the sum belongs to neither version, so it is not kept.
     entry.record.then(async () => {
-      const after = await identityOf(real);
+      const after = await fileIdentity(real);
       if (after === null || identityKey(after) !== key) forget();
     }, forget);
     return entry.record;
