@@ -8,7 +8,7 @@ import { runCapture } from '../analysis/capture/run-capture.ts';
 import { DEFAULT_PAIR_DIR, buildPairFiles, pairModelPath } from '../analysis/io/reference-pair.ts';
 import { INTERVENTION_PLAN, runIntervene } from '../analysis/intervene/run-intervene.ts';
 import { generateMrcr } from '../analysis/probes/mrcr/generate.ts';
-import type { InterventionSpec } from '../analysis/schema/interventions.ts';
+import type { InterventionSpecInput } from '../analysis/schema/interventions.ts';
 
 export async function benchIntervene(): Promise<Record<string, unknown>> {
   await buildPairFiles(DEFAULT_PAIR_DIR, { reuse: true });
@@ -33,7 +33,7 @@ export async function benchIntervene(): Promise<Record<string, unknown>> {
     });
     const plain = (performance.now() - t0) / 1000;
     const none = { ablate_heads: [], mask_experts: [], force_experts: [] };
-    const spec: InterventionSpec = {
+    const spec: InterventionSpecInput = {
       interventions: [
         ...[0, 1, 2, 3].map((h) => ({
           ...none,

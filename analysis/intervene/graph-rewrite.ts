@@ -2,8 +2,8 @@ import { AccLensError } from '../errors.ts';
 import { initializerBytes, initializerElements } from '../io/initializer-bytes.ts';
 import type { AttentionSite, Discovery, RouterSite } from '../onnx/discover/index.ts';
 import { consumerThrough, indexGraph, type GraphIndex } from '../onnx/discover/graph.ts';
-import { GraphEdit, isFloatType, type FloatType } from '../onnx/edit/index.ts';
-import type { ModelProto, NodeProto, TensorProto } from '../onnx/read-model.ts';
+import { axesAsInput, defaultOpset, GraphEdit, isFloatType, type FloatType } from '../onnx/edit/index.ts';
+import { onnx, type ModelProto, type NodeProto, type TensorProto } from '../onnx/read-model.ts';
 import { constantNode, interpose, node } from './insert-nodes.ts';
 
 /** Router-logit offset that removes an expert from (−) or forces it into (+) the top-k; float16-safe. */
@@ -29,9 +29,11 @@ function floatTypeOf(model: ModelProto, tensor: string): FloatType {
 }
 
 /**
- * Zeroes the outputs of query heads `heads` of one layer before o_proj. Unfused: the Softmax's
- * probs·V MatMul output [B, Nq, S, D] × mask [1, Nq, 1, 1]. Fused ops: output 0 [B, S, Nq·D] is
- * viewed as [B, S, Nq, D/…] and multiplied by mask [Nq, 1]. Everything upstream is untouched.
+ * Ablates query heads `heads` of one layer before o_proj: `zero` multiplies their outputs by 0; `mean`
+ * replaces each by its mean over the positions of the forward pass (out·mask + mean(out)·(1 − mask)).
+ * Unfused: the Softmax's probs·V MatMul output [B, Nq, S, D], mask [1, Nq, 1, 1], mean over axis 2.
+ * Fused ops: output 0 [B, S, Nq·D] viewed as [B, S, Nq, D/…], mask [Nq, 1], mean over axis 1.
+ * Everything upstream is untouched.
  */
 export function ablateHeads(
   model: ModelProto,
@@ -39,6 +41,7 @@ export function ablateHeads(
   layer: number,
   heads: number[],
   path: string,
+  mode: HeadAblation = 'zero',
 ): void {
   const site = attentionSite(d, layer, path);
   // Discovery's node indices are of the graph as read; earlier rewrites spliced nodes in since.
@@ -62,7 +65,7 @@ export function ablateHeads(
     const elem = floatTypeOf(model, ctx);
     interpose(model, ctx, (pre) => [
       constantNode(`${name}/mask`, mask, elem, [1, nq, 1, 1]),
-      node('Mul', `${name}/Mul`, [pre, `${name}/mask`], [ctx]),
+      ...masked(model, name, pre, 2, mask, elem, [1, nq, 1, 1], mode, ctx),
     ]);
     return;
   }
@@ -72,10 +75,57 @@ export function ablateHeads(
     constantNode(`${name}/mask`, mask, elem, [nq, 1]),
     constantNode(`${name}/heads_shape`, [0, 0, nq, -1], 'int64', [4]),
     node('Reshape', `${name}/Reshape_heads`, [pre, `${name}/heads_shape`], [`${name}/heads`]),
-    node('Mul', `${name}/Mul`, [`${name}/heads`, `${name}/mask`], [`${name}/masked`]),
+    ...masked(model, name, `${name}/heads`, 1, mask, elem, [nq, 1], mode, `${name}/masked`),
     node('Shape', `${name}/Shape`, [pre], [`${name}/shape`]),
     node('Reshape', `${name}/Reshape_back`, [`${name}/masked`, `${name}/shape`], [out]),
   ]);
+}
+
+/** Ways to ablate a head: its output zeroed, or replaced by its mean over the positions of the pass. */
+export type HeadAblation = 'zero' | 'mean';
+
+/**
+ * Nodes computing `output` = `input` · mask (zero) or `input` · mask + mean(`input` over `axis`) · (1 − mask)
+ * (mean); `${name}/mask` must already be defined with `dims`.
+ */
+function masked(
+  model: ModelProto,
+  name: string,
+  input: string,
+  axis: number,
+  mask: readonly number[],
+  elem: FloatType,
+  dims: number[],
+  mode: HeadAblation,
+  output: string,
+): NodeProto[] {
+  if (mode === 'zero') return [node('Mul', `${name}/Mul`, [input, `${name}/mask`], [output])];
+  const mean = axesAsInput('ReduceMean', defaultOpset(model))
+    ? [
+        constantNode(`${name}/mean_axes`, [axis], 'int64', [1]),
+        node('ReduceMean', `${name}/ReduceMean`, [input, `${name}/mean_axes`], [`${name}/mean`]),
+      ]
+    : [
+        node(
+          'ReduceMean',
+          `${name}/ReduceMean`,
+          [input],
+          [`${name}/mean`],
+          [onnx.AttributeProto.create({ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [axis] })],
+        ),
+      ];
+  return [
+    ...mean,
+    constantNode(
+      `${name}/keep_mean`,
+      mask.map((m) => 1 - m),
+      elem,
+      dims,
+    ),
+    node('Mul', `${name}/Mul`, [input, `${name}/mask`], [`${name}/kept`]),
+    node('Mul', `${name}/Mul_mean`, [`${name}/mean`, `${name}/keep_mean`], [`${name}/mean_part`]),
+    node('Add', `${name}/Add_mean`, [`${name}/kept`, `${name}/mean_part`], [output]),
+  ];
 }
 
 /**

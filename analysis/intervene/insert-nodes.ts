@@ -1,5 +1,5 @@
 import { constantTensor, type ElemType } from '../onnx/edit/index.ts';
-import { onnx, type ModelProto, type NodeProto } from '../onnx/read-model.ts';
+import { onnx, type AttributeProto, type ModelProto, type NodeProto } from '../onnx/read-model.ts';
 
 /**
  * Puts `build(pre)` between a tensor and its consumers: the producer's output is renamed `pre` and the
@@ -18,8 +18,14 @@ export function interpose(model: ModelProto, tensor: string, build: (pre: string
 }
 
 /** A node named `name` (intervention nodes keep the layer's name prefix, which layer discovery reads). */
-export function node(opType: string, name: string, input: string[], output: string[]): NodeProto {
-  return onnx.NodeProto.create({ opType, name, input, output });
+export function node(
+  opType: string,
+  name: string,
+  input: string[],
+  output: string[],
+  attribute: AttributeProto[] = [],
+): NodeProto {
+  return onnx.NodeProto.create({ opType, name, input, output, attribute });
 }
 
 /** A Constant node holding `values` as `elem` with `dims`. */

@@ -40,6 +40,7 @@ export function interveneModel(paths: { base: string; tuned: string }, iv: Inter
       layer,
       heads.map((h) => h.head),
       where,
+      iv.head_ablation,
     );
   const bias = new Map<number, Map<number, number>>();
   const put = (layer: number, expert: number, v: number) =>

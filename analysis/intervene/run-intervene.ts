@@ -7,7 +7,8 @@ import {
   INTERVENTIONS_FILE,
   interventionUnitModel,
   type InterventionsFile,
-  type InterventionSpec,
+  InterventionSpecSchema,
+  type InterventionSpecInput,
 } from '../schema/interventions.ts';
 import { interveneModel } from './intervene-model.ts';
 
@@ -30,7 +31,7 @@ export const INTERVENTION_PLAN = {
 export interface InterveneOptions extends Omit<CaptureOptions, 'models' | 'plan'> {
   base: string;
   tuned: string;
-  spec: InterventionSpec;
+  spec: InterventionSpecInput;
   /** Fields to change in INTERVENTION_PLAN (e.g. chunk_size). */
   plan?: Record<string, unknown>;
 }
@@ -41,7 +42,8 @@ export interface InterveneOptions extends Omit<CaptureOptions, 'models' | 'plan'
  * like any capture — then writes RUN/interventions.json naming each intervention's unit model.
  * Example: `await runIntervene({ base, tuned, probes: 'p.jsonl', out: 'runs/iv', spec })`.
  */
-export async function runIntervene(o: InterveneOptions): Promise<CaptureSummary> {
+export async function runIntervene(options: InterveneOptions): Promise<CaptureSummary> {
+  const o = { ...options, spec: InterventionSpecSchema.parse(options.spec) };
   const dir = join(o.out, INTERVENED_DIR);
   const paths = { base: o.base, tuned: o.tuned };
   const models = [

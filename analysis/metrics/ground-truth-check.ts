@@ -158,8 +158,11 @@ function causalChecks(truth: GroundTruthSpec, evidence: CausalEvidence): Check[]
   share(
     'control_ablation',
     'ablating as many unplanted heads removes practically none',
-    `|share| ≤ ${num('control_ablation', 'share_of_gain_removed_abs_max')}`,
-    (c) => Math.abs(c.share.value) <= num('control_ablation', 'share_of_gain_removed_abs_max'),
+    `|share| ≤ ${num('control_ablation', 'share_of_gain_removed_abs_max')}, effect CI includes 0`,
+    (c) =>
+      Math.abs(c.share.value) <= num('control_ablation', 'share_of_gain_removed_abs_max') &&
+      c.effect.lo <= 0 &&
+      c.effect.hi >= 0,
   );
   share(
     'tuned_routers_into_base',

@@ -6,7 +6,7 @@ const HeadRef = z.object({ layer: z.number().int().min(0), head: z.number().int(
 const ExpertRef = z.object({ layer: z.number().int().min(0), expert: z.number().int().min(0) }).strict();
 
 /**
- * One intervention: a model of the pair (`model`) run with any of — zeroed query heads, experts removed
+ * One intervention: a model of the pair (`model`) run with any of — ablated query heads (zero or mean), experts removed
  * from the top-k choice (the rest renormalised), experts forced into it, and the routers of chosen layers
  * taken from the other model. Its units are captured under the model name `<model>.<name>`.
  */
@@ -15,6 +15,8 @@ export const InterventionSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,40}$/, 'lowercase letters, digits, _ and - (≤ 41 characters)'),
     model: z.enum(['base', 'tuned']),
     ablate_heads: z.array(HeadRef).default([]),
+    /** How `ablate_heads` are ablated: outputs zeroed, or replaced by their mean over the positions of each forward pass. */
+    head_ablation: z.enum(['zero', 'mean']).default('zero'),
     mask_experts: z.array(ExpertRef).default([]),
     force_experts: z.array(ExpertRef).default([]),
     routers_from: z
@@ -45,6 +47,8 @@ export const InterventionSpecSchema = z
   })
   .strict();
 export type InterventionSpec = z.infer<typeof InterventionSpecSchema>;
+/** A spec as written (defaults not yet filled). */
+export type InterventionSpecInput = z.input<typeof InterventionSpecSchema>;
 
 /** RUN/interventions.json: which unit model is which intervention (written after the capture). */
 export const INTERVENTIONS_FILE = 'interventions.json';

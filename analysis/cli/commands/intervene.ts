@@ -14,14 +14,16 @@ Causal checks for a model pair: runs base, tuned and each intervention of SPEC o
 records the teacher-forced answer log-probs (and routing) of every one into a run store
 (docs/interventions.md). Each intervention is a graph rewrite of base or tuned — both graph forms,
 imported models included:
-  ablate_heads   [{layer, head}]    zero those query heads' outputs before o_proj
+  ablate_heads   [{layer, head}]    ablate those query heads' outputs before o_proj, as head_ablation says:
+  head_ablation  "zero" | "mean"    zeroed (default), or replaced by their mean over the positions of the
+                                    forward pass (the probe, or its prefill chunk: see --chunk-size)
   mask_experts   [{layer, expert}]  remove experts from the top-k choice (the rest renormalised)
   force_experts  [{layer, expert}]  always select the expert (it takes nearly all the gate weight)
   routers_from   {model, layers}    run with the other model's router weights in those layers
 
 SPEC.json:
   {"interventions": [
-    {"name": "ablate-planted", "model": "tuned", "ablate_heads": [{"layer": 1, "head": 0}]},
+    {"name": "ablate-planted", "model": "tuned", "ablate_heads": [{"layer": 1, "head": 0}], "head_ablation": "mean"},
     {"name": "base-routers", "model": "tuned", "routers_from": {"model": "base", "layers": [1, 2]}}
   ]}
 

@@ -8,7 +8,7 @@ import { runIntervene } from '../../intervene/run-intervene.ts';
 import type { CausalEvidence } from '../../metrics/ground-truth-check.ts';
 import { computeCausal } from '../../metrics/run/compute-causal.ts';
 import type { MetricsOptions, MetricsOutput } from '../../metrics/run/compute-run.ts';
-import { interventionUnitModel, type InterventionSpec } from '../../schema/interventions.ts';
+import { interventionUnitModel, InterventionSpecSchema, type InterventionSpec } from '../../schema/interventions.ts';
 
 const CausalTruth = z.object({
   causal: z.record(
@@ -18,6 +18,7 @@ const CausalTruth = z.object({
       heads: z.array(z.object({ layer: z.number(), head: z.number() })).optional(),
       routers_from: z.enum(['base', 'tuned']).optional(),
       layers: z.array(z.number()).optional(),
+      head_ablation: z.enum(['zero', 'mean']).optional(),
     }),
   ),
   behaviour: z.object({ expected: z.object({ families: z.array(z.string()) }) }),
@@ -26,16 +27,15 @@ const CausalTruth = z.object({
 
 /** The interventions ground-truth.json's `causal` section names, as an `acc-lens intervene` spec. */
 export function groundTruthSpec(truth: z.infer<typeof CausalTruth>): InterventionSpec {
-  return {
+  return InterventionSpecSchema.parse({
     interventions: Object.entries(truth.causal).map(([key, f]) => ({
       name: key.replaceAll('_', '-'),
       model: f.model,
       ablate_heads: f.heads ?? [],
-      mask_experts: [],
-      force_experts: [],
+      ...(f.head_ablation ? { head_ablation: f.head_ablation } : {}),
       ...(f.routers_from ? { routers_from: { model: f.routers_from, layers: f.layers ?? [] } } : {}),
     })),
-  };
+  });
 }
 
 /**
