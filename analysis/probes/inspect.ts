@@ -1,3 +1,4 @@
+import { matcherCeiling, type MatcherCeiling } from './matcher-ceiling.ts';
 import { retrievability } from './retrievability.ts';
 import type { TokenizedProbe } from './tokenized-probe.ts';
 
@@ -7,6 +8,8 @@ export interface FamilySummary {
   segment_kinds: Record<string, number>;
   evidence_distance: { min: number | null; median: number | null; max: number | null };
   retrievability: { answer: number; question: number };
+  /** The best evidence mass an n-gram matching head could reach (analysis/probes/matcher-ceiling.ts). */
+  matcher_ceiling: { answer: MatcherCeiling; question: MatcherCeiling };
   evidence_missing: number;
 }
 
@@ -60,6 +63,7 @@ export function summarize(probes: readonly TokenizedProbe[]): ProbeSetSummary {
         max: distances.length > 0 ? Math.max(...distances) : null,
       },
       retrievability: { answer: answer / list.length, question: question / list.length },
+      matcher_ceiling: { answer: matcherCeiling(list, 'answer'), question: matcherCeiling(list, 'question') },
       evidence_missing: list.filter((p) => p.metadata.evidence_found === false).length,
     };
   }

@@ -80,7 +80,7 @@ export function retrievability(
 }
 
 /** Positions of every token id, ascending. */
-function occurrenceIndex(ids: ArrayLike<number>): Map<number, number[]> {
+export function occurrenceIndex(ids: ArrayLike<number>): Map<number, number[]> {
   const index = new Map<number, number[]>();
   for (let t = 0; t < ids.length; t++) {
     const id = ids[t] as number;

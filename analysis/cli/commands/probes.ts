@@ -44,8 +44,10 @@ Import (format detected when --format is not given):
   a warning. Imported probes keep their own length, so import takes no --tokens.
 
 Inspect: tokenizes (Qwen3 by default) and prints counts per family, a length histogram, segment
-kinds, evidence distances and retrievability (the share of answer / question tokens whose earlier
-occurrences >= 100 tokens back all lie in evidence).
+kinds, evidence distances, retrievability (the share of answer / question tokens whose earlier
+occurrences >= 100 tokens back all lie in evidence) and the n-gram matcher ceiling: the best evidence
+mass a head matching the last 1-4 tokens could reach. A retrieval contract above the ceiling needs a
+head that knows more than the tokens (e.g. GraphWalks: which node the question asks about).
 
 Examples:
   acc-lens probes mrcr --n 8 --tokens 16384 --seed 1 --out probes/mrcr-16k.jsonl
@@ -202,6 +204,10 @@ async function run(argv: string[]): Promise<number> {
       );
       human.push(
         `  retrievability: answer ${s.retrievability.answer.toFixed(3)}, question ${s.retrievability.question.toFixed(3)}; evidence missing in ${s.evidence_missing}`,
+      );
+      const c = s.matcher_ceiling;
+      human.push(
+        `  n-gram matcher ceiling (evidence mass): answer ${c.answer.mass.toFixed(3)} (n = ${c.answer.n}), question ${c.question.mass.toFixed(3)} (n = ${c.question.n})`,
       );
     }
     for (const b of bad) human.push(`skipped ${b.file}:${b.line}: ${b.message}`);
