@@ -1,4 +1,7 @@
+import { copyFileSync, cpSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewServer } from '../../analysis/view/server.ts';
@@ -8,11 +11,13 @@ import { readCharts } from './page-read.ts';
 
 /**
  * What the page shows for runs that are not a complete pair, and what the server refuses: a
- * damaged metrics file, a run without metrics/, a single-model run, and path traversal.
+ * damaged metrics file, a damaged or swapped part, a run without metrics/, a single-model run,
+ * and path traversal.
  */
 let runs: FixtureRuns;
 let browser: Browser;
 const servers: ViewServer[] = [];
+const copies: string[] = [];
 
 beforeAll(async () => {
   runs = await fixtureRuns();
@@ -22,7 +27,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await Promise.all(servers.map((s) => s.close()));
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Parts the Attention view reads for its first probe (tuned side), and valid parts of another unit. */
+const ROWS = 'parts/tuned/mrcr-2n-0/attention_rows.arrow';
+const SEGMENTS = 'parts/tuned/mrcr-2n-0/attention_segments.arrow';
+const otherUnits = (part: string) => part.replace('mrcr-2n-0', 'acc_sql-0');
+const truncateHalf = (path: string) => truncateSync(path, Math.floor(statSync(path).size / 2));
+
+/** A copy of the pair run with one part damaged by `damage(path, run)`; removed after the tests. */
+function damagedCopy(part: string, damage: (path: string, run: string) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'acc-lens-browser-part-'));
+  copies.push(dir);
+  const run = join(dir, 'run');
+  cpSync(runs.pair, run, { recursive: true });
+  damage(join(run, part), run);
+  return run;
+}
 
 async function serve(runDir: string): Promise<ViewServer> {
   const s = await serveRun(runDir);
@@ -106,6 +128,35 @@ describe('runs that are not a complete pair', () => {
     expect(watch.problems).toEqual([]);
     await page.close();
   });
+
+  it.each([
+    ['truncated (attention rows)', ROWS, truncateHalf, /damaged: \d+ bytes/],
+    [
+      'swapped for another unit’s valid part (attention rows)',
+      ROWS,
+      (path: string, run: string) => copyFileSync(join(run, otherUnits(ROWS)), path),
+      /damaged: (\d+ bytes|sha256)/,
+    ],
+    ['truncated (segment masses)', SEGMENTS, truncateHalf, /damaged: \d+ bytes/],
+  ] as const)(
+    'a part %s shows the damaged-run panel naming the file and `acc-lens verify`',
+    async (kind, part, damage, what) => {
+      const server = await serve(damagedCopy(part, damage));
+      const { page, watch } = await open(server, '?view=attention', [`/run/${part}`]);
+      await saveScreenshot(page, `damaged-part-${part.split('/').at(-1)?.replace('.arrow', '')}-${kind.split(' ')[0]}`);
+      const panel = page.locator('[data-error]');
+      await expect(panel.count()).resolves.toBe(1);
+      const text = await panel.innerText();
+      expect(text).toContain(`File: ${part}`);
+      expect(text).toMatch(what);
+      expect(text).toContain('the manifest recorded');
+      expect(text).toMatch(/Fix: Run `acc-lens verify \S+ --repair`, then rerun the same `acc-lens capture` command/);
+      expect(text).not.toContain('the server answered');
+      // Only the refusal of the damaged file was an HTTP error: no console error, no other failed request.
+      expect(watch.problems).toEqual([]);
+      await page.close();
+    },
+  );
 
   it('a run without metrics/ says to run `acc-lens metrics RUN` and still shows the probe strips', async () => {
     const server = await serve(runs.noMetrics);
