@@ -45,6 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
   await writer.close();
+  await rm(runDir, { recursive: true, force: true });
 });
 
 async function refusal(
