@@ -10,7 +10,7 @@ export const METRICS_CAUSAL = defineTable({
     col('intervention', 'dict', 'Intervention name (the spec).'),
     col('unit_model', 'dict', 'Model name its units are stored under (`<model>.<name>`).'),
     col('model', 'dict', 'The model it rewrites: base or tuned.'),
-    col('what', 'dict', 'What it does, e.g. `ablate L1H0 L3H2; base routers in layers 1, 2`.'),
+    col('what', 'dict', 'What it does, e.g. `mean-ablate L1H0 L3H2; base routers in layers 1, 2`.'),
     col('family', 'dict', 'Task family, or `all`.'),
     col('n_probes', 'int32', 'Probes with base, tuned and the intervention.', 'probes'),
     col('effect', 'float32', 'Mean over probes of intervened − rewritten model, answer log-prob.', 'nats per token'),

@@ -30,7 +30,9 @@ export interface CausalResult {
 
 const describe = (iv: InterventionsFile['interventions'][number]): string =>
   [
-    iv.ablate_heads.length > 0 ? `ablate ${iv.ablate_heads.map((h) => `L${h.layer}H${h.head}`).join(' ')}` : '',
+    iv.ablate_heads.length > 0
+      ? `${iv.head_ablation}-ablate ${iv.ablate_heads.map((h) => `L${h.layer}H${h.head}`).join(' ')}`
+      : '',
     iv.mask_experts.length > 0 ? `mask ${iv.mask_experts.map((e) => `L${e.layer}E${e.expert}`).join(' ')}` : '',
     iv.force_experts.length > 0 ? `force ${iv.force_experts.map((e) => `L${e.layer}E${e.expert}`).join(' ')}` : '',
     iv.routers_from ? `${iv.routers_from.model} routers in layers ${iv.routers_from.layers.join(', ')}` : '',
