@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { probeLine } from '../pretokenized-probe.ts';
 import { instrumentForCapture } from '../../analysis/capture/instrument.ts';
 import { parsePlan } from '../../analysis/capture/plan.ts';
 import { runCapture } from '../../analysis/capture/run-capture.ts';
@@ -22,19 +23,11 @@ const wide = (seed: number) =>
 function probeFile(lengths: number[]): string {
   const path = join(dir, `probes-${lengths.join('-')}.jsonl`);
   const line = (n: number, i: number) =>
-    JSON.stringify({
-      schema: 'acc-lens.probe/1',
-      id: `p${i}`,
-      family: 'mrcr',
-      answer: 'x',
-      source: 'test',
-      metadata: {},
-      input_ids: Array.from({ length: n }, (_, t) => 1000 + ((t * 37 + i) % 3000)),
-      segments: [
-        { kind: 'evidence', label: 'e', turn: 0, token_start: 2, token_end: 8 },
-        { kind: 'answer', label: 'answer', turn: 0, token_start: n - 3, token_end: n },
-      ],
-    });
+    probeLine(
+      `p${i}`,
+      Array.from({ length: n }, (_, t) => 1000 + ((t * 37 + i) % 3000)),
+      { evidence: [2, 8], answer: [n - 3, n] },
+    );
   writeFileSync(path, `${lengths.map(line).join('\n')}\n`);
   return path;
 }

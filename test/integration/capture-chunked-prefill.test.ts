@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { probeLine } from '../pretokenized-probe.ts';
 import { runCapture } from '../../analysis/capture/run-capture.ts';
 import { AccLensError } from '../../analysis/errors.ts';
 import { onnx, type AttributeProto, type NodeProto } from '../../analysis/onnx/read-model.ts';
@@ -41,19 +42,8 @@ function pastZeroMask(bytes: Uint8Array): Uint8Array {
 
 function probes(n: number): string {
   const path = join(dir, `probes-${n}.jsonl`);
-  const line = JSON.stringify({
-    schema: 'acc-lens.probe/1',
-    id: 'p0',
-    family: 'mrcr',
-    answer: 'x',
-    source: 'test',
-    metadata: {},
-    input_ids: Array.from({ length: n }, (_, t) => 1 + ((t * 37) % 500)),
-    segments: [
-      { kind: 'evidence', label: 'e', turn: 0, token_start: 2, token_end: 8 },
-      { kind: 'answer', label: 'answer', turn: 0, token_start: n - 3, token_end: n },
-    ],
-  });
+  const ids = Array.from({ length: n }, (_, t) => 1 + ((t * 37) % 500));
+  const line = probeLine('p0', ids, { evidence: [2, 8], answer: [n - 3, n] });
   writeFileSync(path, `${line}\n`);
   return path;
 }

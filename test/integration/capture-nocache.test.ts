@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { probeLine } from '../pretokenized-probe.ts';
 import { estimatePlan } from '../../analysis/capture/estimate.ts';
 import { instrumentForCapture } from '../../analysis/capture/instrument.ts';
 import { parsePlan } from '../../analysis/capture/plan.ts';
@@ -44,20 +45,11 @@ writeFileSync(
   probes,
   `${[40, 77, 120]
     .map((n, i) =>
-      JSON.stringify({
-        schema: 'acc-lens.probe/1',
-        id: `p${i}`,
-        family: 'mrcr',
-        answer: 'x',
-        source: 'test',
-        metadata: {},
-        input_ids: Array.from({ length: n }, (_, t) => 1000 + ((t * 37 + i * 11) % 3000)),
-        segments: [
-          { kind: 'evidence', label: 'e', turn: 0, token_start: 3, token_end: 12 },
-          { kind: 'question', label: 'q', turn: 0, token_start: n - 14, token_end: n - 5 },
-          { kind: 'answer', label: 'answer', turn: 0, token_start: n - 5, token_end: n },
-        ],
-      }),
+      probeLine(
+        `p${i}`,
+        Array.from({ length: n }, (_, t) => 1000 + ((t * 37 + i * 11) % 3000)),
+        { evidence: [3, 12], question: [n - 14, n - 5], answer: [n - 5, n] },
+      ),
     )
     .join('\n')}\n`,
 );

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { probeLine } from '../pretokenized-probe.ts';
 import { runCapture } from '../../analysis/capture/run-capture.ts';
 import { buildQwen3MoeGraph } from '../../models/qwen3-moe/build-graph.ts';
 import { randomWeights } from '../../models/qwen3-moe/random-weights.ts';
@@ -11,20 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'acc-lens-capture-pretok-'));
 
 function probeFile(name: string, ids: number[]): string {
   const path = join(dir, `${name}.jsonl`);
-  const probe = {
-    schema: 'acc-lens.probe/1',
-    id: name,
-    family: 'mrcr',
-    answer: 'x',
-    source: 'test',
-    metadata: {},
-    input_ids: ids,
-    segments: [
-      { kind: 'evidence', label: 'e', turn: 0, token_start: 2, token_end: 8 },
-      { kind: 'answer', label: 'answer', turn: 0, token_start: ids.length - 3, token_end: ids.length },
-    ],
-  };
-  writeFileSync(path, `${JSON.stringify(probe)}\n`);
+  writeFileSync(path, `${probeLine(name, ids, { evidence: [2, 8], answer: [ids.length - 3, ids.length] })}\n`);
   return path;
 }
 

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeLine } from '../pretokenized-probe.ts';
 import { runCapture } from '../../analysis/capture/run-capture.ts';
 import { openRun, readTable } from '../../analysis/io/index.ts';
 import { readImportInfo } from '../../analysis/io/model-import.ts';
@@ -62,20 +63,11 @@ describe('importing a multi-GB checkpoint', () => {
     const probes = join(root, 'probes.jsonl');
     const n = 300;
     const rows = [0, 1].map((i) =>
-      JSON.stringify({
-        schema: 'acc-lens.probe/1',
-        id: `p${i}`,
-        family: 'mrcr',
-        answer: 'x',
-        source: 'test',
-        metadata: {},
-        input_ids: Array.from({ length: n }, (_, t) => 1000 + ((t * 7919 + i * 104_729) % 150_000)),
-        segments: [
-          { kind: 'evidence', label: 'e', turn: 0, token_start: 10, token_end: 40 },
-          { kind: 'question', label: 'q', turn: 0, token_start: n - 20, token_end: n - 6 },
-          { kind: 'answer', label: 'answer', turn: 0, token_start: n - 6, token_end: n },
-        ],
-      }),
+      probeLine(
+        `p${i}`,
+        Array.from({ length: n }, (_, t) => 1000 + ((t * 7919 + i * 104_729) % 150_000)),
+        { evidence: [10, 40], question: [n - 20, n - 6], answer: [n - 6, n] },
+      ),
     );
     writeFileSync(probes, `${rows.join('\n')}\n`);
     const run = join(root, 'run');

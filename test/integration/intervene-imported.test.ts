@@ -7,6 +7,7 @@ import { importHfCheckpoint } from '../../analysis/io/model-import.ts';
 import type { InterventionSpecInput } from '../../analysis/schema/interventions.ts';
 import { oracleForward } from '../../models/qwen3-moe/oracle.ts';
 import type { ModelWeights } from '../../models/weights.ts';
+import { probeLine } from '../pretokenized-probe.ts';
 import { checkpoint, removeTempDirs, SMALL, tempDir } from './hf-fixture.ts';
 
 /**
@@ -65,19 +66,7 @@ beforeAll(async () => {
   const dir = tempDir('iv-imp-run');
   const file = join(dir, 'p.jsonl');
   const line = (ids: number[], i: number) =>
-    JSON.stringify({
-      schema: 'acc-lens.probe/1',
-      id: `p${i}`,
-      family: 'mrcr',
-      answer: 'x',
-      source: 'test',
-      metadata: {},
-      input_ids: ids,
-      segments: [
-        { kind: 'evidence', label: 'e', turn: 0, token_start: 2, token_end: 8 },
-        { kind: 'answer', label: 'answer', turn: 0, token_start: ids.length - ANSWER, token_end: ids.length },
-      ],
-    });
+    probeLine(`p${i}`, ids, { evidence: [2, 8], answer: [ids.length - ANSWER, ids.length] });
   writeFileSync(file, `${probes.map(line).join('\n')}\n`);
   for (const form of ['fused', 'unfused'] as const) {
     const out = join(dir, form);

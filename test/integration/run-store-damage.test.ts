@@ -135,7 +135,6 @@ describe('run store damage (issue 12) on a captured reference-pair run', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-
   it('a truncated part of a finished unit: the resumed capture redoes that unit only, and the run equals the undamaged one', () => {
     const run = copyRun(whole, dir);
     truncate(part(run, 'base', units.a, 'attention_rows'));
