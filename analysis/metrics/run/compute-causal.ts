@@ -89,7 +89,9 @@ export async function computeCausal(
     'share_kind',
   ]);
   const summary: CausalSummaryItem[] = [];
-  const rng = createRng(options.seed).fork('causal');
+  // One resampling stream per family, the same for every intervention: all of them are bootstrapped over
+  // the same resampled probe sets, so the gain's CI is one number and the effects are comparable row to row.
+  const rngFor = (family: string) => createRng(options.seed).fork(`causal/${family}`);
   for (const iv of file.interventions) {
     const intervened = await meanOf(iv.unit_model);
     const ok = Uint8Array.from(intervened, (v, i) =>
@@ -97,12 +99,11 @@ export async function computeCausal(
     );
     const clean = (xs: Float64Array) => Float64Array.from(xs, (v) => (Number.isFinite(v) ? v : 0));
     const input = { family, base: clean(base), tuned: clean(tuned), intervened: clean(intervened), parent: iv.model };
-    const opts = { ...options, rng: rng.fork(iv.name) };
     const shareKind = iv.model === 'tuned' ? 'removed' : 'brought';
     for (const fam of ['all', ...familyNames]) {
       const include = Uint8Array.from(ok, (v, i) => (v && (fam === 'all' || probes.families[i] === fam) ? 1 : 0));
       if (!include.some((v) => v === 1)) continue;
-      const e = causalEffect(input, include, opts);
+      const e = causalEffect(input, include, { ...options, rng: rngFor(fam) });
       push(rows, {
         intervention: iv.name,
         unit_model: iv.unit_model,
