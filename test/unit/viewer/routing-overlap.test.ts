@@ -68,6 +68,19 @@ describe('overlapChart', () => {
     expect(spec.subtitle).toContain('n = 12 probes');
   });
 
+  it('cells are square, one panel per layer and model side by side, and the chart sets its own height', () => {
+    const wide = overlapChart(routingOverlap(cols, { models }), { width: 1400, height: 0, fontSize: 11 });
+    const { document } = parseHTML(`<html><body>${svgOf(wide)}</body></html>`);
+    const rects = [...document.querySelectorAll('g[aria-label="cell"]')[1]!.querySelectorAll('rect')];
+    expect(rects.length).toBeGreaterThan(0);
+    for (const r of rects)
+      expect(Math.abs(Number(r.getAttribute('width')) - Number(r.getAttribute('height')))).toBeLessThan(0.01);
+    // Capped at 3.4 font sizes: two layers × two models of 3 families do not stretch over 1,400 px.
+    expect(Number(rects[0]!.getAttribute('width'))).toBeLessThanOrEqual(11 * 3.4);
+    expect(wide.size.height).toBeGreaterThan(0);
+    expect(wide.plot.fx).toMatchObject({ domain: ['L0 · base', 'L0 · tuned', 'L1 · base', 'L1 · tuned'] });
+  });
+
   it('values are not printed in cells too small to hold them', () => {
     const spec = overlapChart(routingOverlap(cols, { models }), { width: 120, height: 200, fontSize: 7 });
     expect(marksData(spec, Plot.Text)).toHaveLength(0);

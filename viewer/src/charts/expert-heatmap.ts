@@ -105,7 +105,7 @@ export function expertHeatmapChart(
     size,
     legend: { kind: 'ramp' as const, scale: color },
   };
-  const frameH = chartLayout({ ...head, plot: { marks: [] }, description: '' }).plotH - margin.top - margin.bottom;
+  const frameH = chartLayout(head).plotH - margin.top - margin.bottom;
   const frameW = size.width - margin.left - margin.right;
   const g = heatmapRows(L, panels.length, frameH, fs * 1.5);
   const raster = o.render === 'raster' || ((o.render ?? 'auto') === 'auto' && L * E > RASTER_CELLS);

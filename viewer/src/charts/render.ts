@@ -20,10 +20,13 @@ export function wrapText(content: string, width: number, fs: number): string[] {
   return lines;
 }
 
-const subtitleLines = (spec: ChartSpec): string[] =>
+/** What the title, subtitle and legend heights depend on. */
+type HeaderParts = Pick<ChartSpec, 'size' | 'subtitle' | 'legend'>;
+
+const subtitleLines = (spec: HeaderParts): string[] =>
   spec.subtitle === undefined ? [] : wrapText(spec.subtitle, spec.size.width, spec.size.fontSize * 0.95);
 
-export function chartLayout(spec: ChartSpec): { titleH: number; legendH: number; plotH: number } {
+export function chartLayout(spec: HeaderParts): { titleH: number; legendH: number; plotH: number } {
   const fs = spec.size.fontSize;
   const titleH = fs * 1.9 + subtitleLines(spec).length * fs * 1.25;
   const legendH =

@@ -77,10 +77,7 @@ export function topExpertsChart(
   const short = label.split(' (')[0]!;
   const chosen = o.selectOn === 'none' ? 'on all probes (post hoc)' : 'on the selection half';
   const subtitle = `${short} of the ${tuned} model's top-${d.n} experts in its most-changed layers (JS in bits, ranked ${chosen}); ${samples(d.nProbes)}`;
-  const frameH =
-    chartLayout({ id: '', title: '', subtitle, size, legend, plot: { marks: [] }, description: '' }).plotH -
-    margin.top -
-    margin.bottom;
+  const frameH = chartLayout({ subtitle, size, legend }).plotH - margin.top - margin.bottom;
   const frameW = size.width - margin.left - margin.right;
   const slotPt = frameW / columns / Math.max(1, d.n);
   const rotateIds = slotPt < fs * 1.9;
