@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { AccLensError } from '../errors.ts';
 import { fileSha256 } from '../io/local-files.ts';
+import { modelIdentity } from '../io/model-identity.ts';
 import { checkChunkedPrefill } from './chunk-check.ts';
 import { instrumentInRun } from './instrument-cache.ts';
 import type { InstrumentedModel } from './instrument.ts';
@@ -47,7 +48,8 @@ export async function openPrepared(
 }
 
 /**
- * Validates every model before the first unit runs: hashes it, instruments it into the run folder
+ * Validates every model before the first unit runs: hashes it (with its external data: io/model-identity.ts),
+ * instruments it into the run folder
  * (reusing an earlier attempt's copy) and opens and checks its session, so a bad `--tuned` model
  * fails before any base unit has run. Sessions are closed again (one model is held at a time).
  * Example: `const models = await prepareModels([{ name: 'base', path: 'a.onnx' }], plan, 'runs/x', 'auto')`.
@@ -59,13 +61,20 @@ export async function prepareModels(
   ep: EpChoice,
   /** Whether some probe runs in more than one chunk: each model's chunked prefill is then tried first. */
   chunked = false,
+  onNotice?: (line: string) => void,
 ): Promise<PreparedModel[]> {
   const prepared: PreparedModel[] = [];
   for (const m of models) {
-    const sha256 = await fileSha256(m.path).catch(() => {
+    const onnxSha256 = await fileSha256(m.path).catch(() => {
       throw new AccLensError('E_FILE_NOT_FOUND', `model file not found or unreadable: ${m.path}`);
     });
-    const model = await instrumentInRun(runDir, m.name, m.path, sha256, plan);
+    const model = await instrumentInRun(runDir, m.name, m.path, onnxSha256, plan);
+    const sha256 = await modelIdentity(onnxSha256, model.externalData, runDir, {
+      onHash: (file, bytes) =>
+        onNotice?.(
+          `${m.name}: hashing ${file} (${(bytes / 1e9).toFixed(2)} GB of external data; once per file version)`,
+        ),
+    });
     const session = await openPrepared({ path: m.path, model }, ep, runDir);
     if (chunked)
       await checkChunkedPrefill(session, model, plan).catch(async (error: unknown) => {

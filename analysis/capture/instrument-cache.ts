@@ -19,6 +19,7 @@ const layers = z.array(z.number().int().nonnegative());
 const MarkerSchema = z.object({
   key: z.string(),
   form: z.string(),
+  externalData: z.array(z.string()),
   layout: z.object({
     attentionLayers: layers,
     routingLayers: layers,
@@ -68,12 +69,13 @@ export async function instrumentInRun(
       layout: marker.layout,
       shape: marker.shape,
       form: marker.form,
+      externalData: marker.externalData,
       dispose: () => undefined,
       reused: true,
     };
   removeTree(dir);
   const made = instrumentForCapture(modelPath, plan, { outDir: dir });
-  const record = { key, form: made.form, layout: made.layout, shape: made.shape };
+  const record = { key, form: made.form, externalData: made.externalData, layout: made.layout, shape: made.shape };
   // Written last: a copy without its marker (killed while writing) is made again, never trusted.
   await writeFileAtomic(join(dir, MARKER), `${JSON.stringify(record, null, 2)}\n`);
   return { ...made, reused: false };

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AccLensError } from '../errors.ts';
 import { fileSize, makeTempDir } from '../io/local-files.ts';
 import { discoverModel } from '../onnx/discover/index.ts';
@@ -39,6 +39,8 @@ export interface InstrumentedModel {
   layout: ReducedLayout;
   shape: ModelShape;
   form: string;
+  /** The original model's external data files (absolute paths); empty when its weights are inline. */
+  externalData: string[];
   dispose(): void;
 }
 
@@ -73,7 +75,8 @@ export function instrumentForCapture(
   const dir = o.outDir === undefined ? makeTempDir('acc-lens-capture-') : { path: o.outDir, dispose: () => undefined };
   const path = writeModel(loaded, model, join(dir.path, INSTRUMENTED_FILE));
   const form = metadata(model, 'acc_lens.form') ?? inst.discovery.attention[0]?.form ?? 'unknown';
-  return { path, layout, shape, form, dispose: dir.dispose };
+  const externalData = loaded.externalDataFiles.map((f) => resolve(loaded.dir, f));
+  return { path, layout, shape, form, externalData, dispose: dir.dispose };
 }
 
 function checkCapturable(path: string, inst: Instrumentation, shape: ModelShape, plan: CapturePlan): void {

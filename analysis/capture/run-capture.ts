@@ -100,7 +100,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     // A run that cannot be resumed with these inputs is refused before the models are hashed and instrumented.
     await assertResumable(o.out, { ...runInputs, models: o.models.map((m) => m.name), shard: o.shard ?? null });
     const chunked = set.tokenized.some((t) => chunkSizeFor(plan, t.input_ids.length) < t.input_ids.length);
-    const models = await prepareModels(o.models, plan, o.out, o.ep ?? 'auto', chunked);
+    const models = await prepareModels(o.models, plan, o.out, o.ep ?? 'auto', chunked, o.onNotice);
     for (const m of models.filter((x) => x.reused))
       o.onNotice?.(`${m.name}: instrumented copy reused from ${INSTRUMENTED_DIR}/ (made by an interrupted attempt)`);
     for (const m of models) checkTokenizer(m, set.tokenizer);
