@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { fail } from '../../errors.ts';
 import { readJsonFile } from '../../io/json-file.ts';
 import { mergeRuns } from '../../io/merge-runs.ts';
+import { chunkSizeFlag, epFlag } from '../capture-flags.ts';
 import { isTerminal, parseFlags, type Command } from '../command.ts';
 
 const USAGE = `Usage: acc-lens capture --base A.onnx --tuned B.onnx --probes P.jsonl [--out runs/NAME]
@@ -100,8 +101,7 @@ export const captureCommand: Command = {
     if (!pair && values.model === undefined)
       fail('E_USAGE', 'acc-lens capture: give --base A --tuned B, or --model M', USAGE);
     if (values.probes === undefined) fail('E_USAGE', 'acc-lens capture: --probes P.jsonl is required', USAGE);
-    const ep = values.ep ?? 'auto';
-    if (ep !== 'auto' && ep !== 'cpu' && ep !== 'cuda') fail('E_USAGE', `--ep ${ep}: expected auto, cpu or cuda`);
+    const ep = epFlag(values.ep);
     const models = pair
       ? [
           { name: 'base', path: values.base! },
@@ -109,12 +109,8 @@ export const captureCommand: Command = {
         ]
       : [{ name: modelName(values.model!), path: values.model! }];
     const planJson = values.plan === undefined ? {} : await readPlan(values.plan);
-    if (values['chunk-size'] !== undefined) {
-      const n = Number(values['chunk-size']);
-      if (!Number.isInteger(n) || n < 1)
-        fail('E_USAGE', `--chunk-size ${values['chunk-size']}: expected a positive integer`);
-      planJson.chunk_size = n;
-    }
+    const chunk = chunkSizeFlag(values['chunk-size']);
+    if (chunk !== undefined) planJson.chunk_size = chunk;
     const plan = parsePlan(planJson, values.plan ?? 'capture plan');
     const out = values.out ?? join('runs', basename(values.probes).replace(/\.jsonl?$/i, ''));
     const tty = isTerminal() && !values.json;

@@ -10,6 +10,7 @@ import { buildPairFiles, DEFAULT_PAIR_DIR, pairModelPath } from '../../io/refere
 import { checkGroundTruth, GroundTruthSchema } from '../../metrics/ground-truth-check.ts';
 import { computeMetrics, type MetricsOptions } from '../../metrics/run/compute-run.ts';
 import { formatReport } from '../../metrics/run/report.ts';
+import { epFlag } from '../capture-flags.ts';
 import { isTerminal, parseFlags, type Command } from '../command.ts';
 import { demoInterventions } from '../demo/demo-interventions.ts';
 import { DEMO_SIZES, demoProbes } from '../demo/demo-probes.ts';
@@ -56,8 +57,7 @@ export const demoCommand: Command = {
     });
     if (positionals.length > 0)
       fail('E_USAGE', `acc-lens demo takes no arguments (got ${positionals.join(' ')})`, 'Run `acc-lens demo --help`.');
-    const ep = values.ep ?? 'auto';
-    if (ep !== 'auto' && ep !== 'cpu' && ep !== 'cuda') fail('E_USAGE', `--ep ${ep}: expected auto, cpu or cuda`);
+    const ep = epFlag(values.ep);
     const say = (line: string) => process.stdout.write(`${line}\n`);
     const started = performance.now();
     const size = values.quick ? DEMO_SIZES.quick : DEMO_SIZES.full;

@@ -4,6 +4,7 @@ import { fail } from '../../errors.ts';
 import { readJsonFile } from '../../io/json-file.ts';
 import { runIntervene } from '../../intervene/run-intervene.ts';
 import { InterventionSpecSchema } from '../../schema/interventions.ts';
+import { chunkSizeFlag, epFlag } from '../capture-flags.ts';
 import { isTerminal, parseFlags, type Command } from '../command.ts';
 
 const USAGE = `Usage: acc-lens intervene --base A.onnx --tuned B.onnx --probes P.jsonl --spec SPEC.json [--out runs/NAME]`;
@@ -62,16 +63,10 @@ export const interveneCommand: Command = {
       fail('E_USAGE', `acc-lens intervene takes no positional arguments (got ${positionals.join(' ')})`, USAGE);
     for (const flag of ['base', 'tuned', 'probes', 'spec'] as const)
       if (values[flag] === undefined) fail('E_USAGE', `acc-lens intervene: --${flag} is required`, USAGE);
-    const ep = values.ep ?? 'auto';
-    if (ep !== 'auto' && ep !== 'cpu' && ep !== 'cuda') fail('E_USAGE', `--ep ${ep}: expected auto, cpu or cuda`);
+    const ep = epFlag(values.ep);
     const spec = await readJsonFile(values.spec!, InterventionSpecSchema, 'intervention spec');
-    const plan: Record<string, unknown> = {};
-    if (values['chunk-size'] !== undefined) {
-      const n = Number(values['chunk-size']);
-      if (!Number.isInteger(n) || n < 1)
-        fail('E_USAGE', `--chunk-size ${values['chunk-size']}: expected a positive integer`);
-      plan.chunk_size = n;
-    }
+    const chunk = chunkSizeFlag(values['chunk-size']);
+    const plan = chunk === undefined ? {} : { chunk_size: chunk };
     const out = values.out ?? join('runs', `${basename(values.probes!).replace(/\.jsonl?$/i, '')}.intervene`);
     const write = (s: string) => (values.json ? process.stderr : process.stdout).write(s);
     const report = progressReporter(isTerminal() && !values.json, write);
