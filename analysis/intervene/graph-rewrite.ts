@@ -2,8 +2,8 @@ import { AccLensError } from '../errors.ts';
 import { initializerBytes, initializerElements } from '../io/initializer-bytes.ts';
 import type { AttentionSite, Discovery, RouterSite } from '../onnx/discover/index.ts';
 import { consumerThrough, indexGraph, type GraphIndex } from '../onnx/discover/graph.ts';
-import { axesAsInput, defaultOpset, GraphEdit, isFloatType, type FloatType } from '../onnx/edit/index.ts';
-import { onnx, type ModelProto, type NodeProto, type TensorProto } from '../onnx/read-model.ts';
+import { axesAsInput, defaultOpset, GraphEdit, intAttribute, isFloatType, type FloatType } from '../onnx/edit/index.ts';
+import type { ModelProto, NodeProto, TensorProto } from '../onnx/read-model.ts';
 import { constantNode, interpose, node } from './insert-nodes.ts';
 
 /** Router-logit offset that removes an expert from (−) or forces it into (+) the top-k; float16-safe. */
@@ -105,15 +105,7 @@ function masked(
         constantNode(`${name}/mean_axes`, [axis], 'int64', [1]),
         node('ReduceMean', `${name}/ReduceMean`, [input, `${name}/mean_axes`], [`${name}/mean`]),
       ]
-    : [
-        node(
-          'ReduceMean',
-          `${name}/ReduceMean`,
-          [input],
-          [`${name}/mean`],
-          [onnx.AttributeProto.create({ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [axis] })],
-        ),
-      ];
+    : [node('ReduceMean', `${name}/ReduceMean`, [input], [`${name}/mean`], [intAttribute('axes', [axis])])];
   return [
     ...mean,
     constantNode(

@@ -14,7 +14,8 @@ import { axesAsInput, defaultOpset } from './opset.ts';
 /** Integer attributes (INT or INTS): every attribute acc-lens sets is one. */
 export type IntAttrs = Record<string, number | readonly number[]>;
 
-const intAttribute = (name: string, v: number | readonly number[]) =>
+/** An INT or INTS attribute. Example: `intAttribute('axes', [1])`. */
+export const intAttribute = (name: string, v: number | readonly number[]) =>
   typeof v === 'number'
     ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v })
     : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...v] });
