@@ -13,16 +13,17 @@ export interface MatcherCeiling {
 export const MATCHER_ORDERS = [1, 2, 3, 4] as const;
 
 /**
- * The evidence mass an ideal order-n matching head puts on evidence: each query row spreads its mass
- * uniformly over the earlier positions (≥ minDistance back, as the recency notch hides closer ones)
- * whose last n tokens equal the row's last n tokens. Example: `ngramMatcherMass(tokenized, 'answer', 2)`.
+ * The evidence mass an ideal order-n matching head puts on evidence, for each n of `orders`: each query
+ * row spreads its mass uniformly over the earlier positions (≥ minDistance back, as the recency notch
+ * hides closer ones) whose last n tokens equal the row's last n tokens.
+ * Example: `ngramMatcherMasses(tokenized, 'answer', [1, 2])` → [0.05, 0.11].
  */
-export function ngramMatcherMass(
+export function ngramMatcherMasses(
   probe: RetrievabilityInput,
   querySet: 'answer' | 'question',
-  n: number,
+  orders: readonly number[],
   minDistance: number = MIN_EVIDENCE_DISTANCE,
-): number {
+): number[] {
   const ids = probe.input_ids;
   const inEvidence = new Uint8Array(ids.length);
   for (const s of probe.segments) if (s.kind === 'evidence') inEvidence.fill(1, s.token_start, s.token_end);
@@ -32,22 +33,24 @@ export function ngramMatcherMass(
     for (const s of probe.segments)
       if (s.kind === 'question') for (let t = s.token_start; t < s.token_end; t++) rows.push(t);
   const at = occurrenceIndex(ids);
-  let sum = 0;
-  for (const q of rows) {
-    let inside = 0;
-    let all = 0;
-    for (const j of at.get(ids[q] as number) ?? []) {
-      if (j > q - minDistance) break;
-      if (j < n - 1 || q < n - 1) continue;
-      let same = true;
-      for (let k = 1; k < n && same; k++) same = ids[j - k] === ids[q - k];
-      if (!same) continue;
-      all++;
-      inside += inEvidence[j]!;
+  return orders.map((n) => {
+    let sum = 0;
+    for (const q of rows) {
+      let inside = 0;
+      let all = 0;
+      for (const j of at.get(ids[q] as number) ?? []) {
+        if (j > q - minDistance) break;
+        if (j < n - 1 || q < n - 1) continue;
+        let same = true;
+        for (let k = 1; k < n && same; k++) same = ids[j - k] === ids[q - k];
+        if (!same) continue;
+        all++;
+        inside += inEvidence[j]!;
+      }
+      if (all > 0) sum += inside / all;
     }
-    if (all > 0) sum += inside / all;
-  }
-  return rows.length === 0 ? 0 : sum / rows.length;
+    return rows.length === 0 ? 0 : sum / rows.length;
+  });
 }
 
 /**
@@ -60,10 +63,12 @@ export function matcherCeiling(
   probes: readonly RetrievabilityInput[],
   querySet: 'answer' | 'question',
 ): MatcherCeiling {
+  const sums = MATCHER_ORDERS.map(() => 0);
+  for (const p of probes) ngramMatcherMasses(p, querySet, MATCHER_ORDERS).forEach((m, i) => (sums[i]! += m));
   let best: MatcherCeiling = { n: 1, mass: 0 };
-  for (const n of MATCHER_ORDERS) {
-    const mass = probes.reduce((s, p) => s + ngramMatcherMass(p, querySet, n), 0) / Math.max(1, probes.length);
+  MATCHER_ORDERS.forEach((n, i) => {
+    const mass = sums[i]! / Math.max(1, probes.length);
     if (mass > best.mass) best = { n, mass };
-  }
+  });
   return best;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateAcc } from '../../../analysis/probes/acc/generate.ts';
 import { generateGraphwalks } from '../../../analysis/probes/graphwalks/generate.ts';
 import { generateMrcr } from '../../../analysis/probes/mrcr/generate.ts';
-import { matcherCeiling, ngramMatcherMass } from '../../../analysis/probes/matcher-ceiling.ts';
+import { matcherCeiling, ngramMatcherMasses } from '../../../analysis/probes/matcher-ceiling.ts';
 import { loadTokenizer } from '../../../analysis/tokenize/load.ts';
 import { tokenizeProbe } from '../../../analysis/tokenize/tokenize-probe.ts';
 
@@ -23,19 +23,19 @@ function probe() {
 describe('n-gram matcher mass', () => {
   it('a single-token matcher splits 8 and 9 between the evidence and the copy outside it', () => {
     // Row 7: one match, in evidence (1); rows 8 and 9: two matches each, one in evidence (½).
-    expect(ngramMatcherMass(probe(), 'answer', 1)).toBeCloseTo((1 + 0.5 + 0.5) / 3, 12);
+    expect(ngramMatcherMasses(probe(), 'answer', [1])[0]).toBeCloseTo((1 + 0.5 + 0.5) / 3, 12);
   });
 
   it('a bigram matcher finds the pair "8 9" only where it follows 7 … and 8 only after 7', () => {
     // Row 7: bigram "1 7" only in evidence; row 8: "7 8" only in evidence; row 9: "8 9" twice (½).
-    expect(ngramMatcherMass(probe(), 'answer', 2)).toBeCloseTo((1 + 1 + 0.5) / 3, 12);
+    expect(ngramMatcherMasses(probe(), 'answer', [2])[0]).toBeCloseTo((1 + 1 + 0.5) / 3, 12);
     // Trigram: "8 9" after "7 8" is evidence alone.
-    expect(ngramMatcherMass(probe(), 'answer', 3)).toBeCloseTo(1, 12);
+    expect(ngramMatcherMasses(probe(), 'answer', [3])[0]).toBeCloseTo(1, 12);
   });
 
   it('ignores matches closer than the minimum distance and counts rows without a match as 0', () => {
     const p = probe();
-    expect(ngramMatcherMass(p, 'answer', 1, 385)).toBeCloseTo(0, 12);
+    expect(ngramMatcherMasses(p, 'answer', [1], 385)[0]).toBeCloseTo(0, 12);
     expect(matcherCeiling([p], 'answer')).toEqual({ n: 3, mass: 1 });
   });
 });
