@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCapture } from '../../analysis/capture/run-capture.ts';
 import { runSource } from '../../analysis/cli/commands/metrics.ts';
 import { openRun, readPart, type Run } from '../../analysis/io/index.ts';
+import { CausalTruth, groundTruthSpec } from '../../analysis/cli/demo/demo-interventions.ts';
 import { INTERVENTION_PLAN, runIntervene } from '../../analysis/intervene/run-intervene.ts';
 import { computeCausal, type CausalSummaryItem } from '../../analysis/metrics/run/compute-causal.ts';
 import {
@@ -27,24 +28,14 @@ const cli = (args: string[]) =>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 interface Fact {
-  model: 'base' | 'tuned';
-  heads?: { layer: number; head: number }[];
-  routers_from?: 'base' | 'tuned';
-  layers?: number[];
-  head_ablation?: 'zero' | 'mean';
   expected: Record<string, number | boolean>;
 }
 const truth = JSON.parse(readFileSync(join(pair, 'ground-truth.json'), 'utf8')) as { causal: Record<string, Fact> };
 const facts = truth.causal;
 const spec: InterventionSpecInput = {
   interventions: [
-    ...Object.entries(facts).map(([name, f]) => ({
-      name: name.replaceAll('_', '-'),
-      model: f.model,
-      ablate_heads: f.heads ?? [],
-      ...(f.head_ablation ? { head_ablation: f.head_ablation } : {}),
-      ...(f.routers_from ? { routers_from: { model: f.routers_from, layers: f.layers! } } : {}),
-    })),
+    // The ground truth's interventions, as the demo runs them.
+    ...groundTruthSpec(CausalTruth.parse(truth)).interventions,
     { name: 'ablate-l3', model: 'tuned', ablate_heads: [{ layer: 3, head: 2 }], mask_experts: [], force_experts: [] },
     {
       name: 'mask-force',

@@ -10,7 +10,8 @@ import { computeCausal } from '../../metrics/run/compute-causal.ts';
 import type { MetricsOptions, MetricsOutput } from '../../metrics/run/compute-run.ts';
 import { interventionUnitModel, InterventionSpecSchema, type InterventionSpec } from '../../schema/interventions.ts';
 
-const CausalTruth = z.object({
+/** The parts of ground-truth.json the demo's causal step reads. */
+export const CausalTruth = z.object({
   causal: z.record(
     z.string(),
     z.object({
