@@ -25,14 +25,19 @@ export const GroundTruthSchema = z.object({
   causal: z
     .record(z.string(), z.object({ expected: z.record(z.string(), z.union([z.number(), z.boolean()])) }))
     .optional(),
-  graphwalks: z.object({ retrieval_contract_met: z.boolean() }).optional(),
+  graphwalks: z
+    .object({
+      retrieval_contract_met: z.boolean(),
+      heads: z.array(z.object({ layer: z.number().int(), head: z.number().int() })).optional(),
+    })
+    .optional(),
 });
 export type GroundTruthSpec = z.infer<typeof GroundTruthSchema>;
 
 /** What the causal checks read: the interventions' summary (names = ground-truth causal keys, `_` → `-`) and more. */
 export interface CausalEvidence {
   causal: readonly CausalSummaryItem[];
-  /** Evidence mass of the planted heads' answer rows on GraphWalks probes (mean over the planted heads). */
+  /** Evidence mass of the GraphWalks heads' answer rows on GraphWalks probes (mean over those heads). */
   graphwalksMass?: { base: number; tuned: number };
 }
 
@@ -155,14 +160,12 @@ function causalChecks(truth: GroundTruthSpec, evidence: CausalEvidence): Check[]
     `≥ ${num('head_ablation', 'share_of_gain_removed_min')}, effect CI < 0`,
     (c) => c.share.value >= num('head_ablation', 'share_of_gain_removed_min') && c.effect.hi < 0,
   );
+  const controlMax = num('control_ablation', 'share_of_gain_removed_abs_max');
   share(
     'control_ablation',
     'ablating as many unplanted heads removes practically none',
-    `|share| ≤ ${num('control_ablation', 'share_of_gain_removed_abs_max')}, effect CI includes 0`,
-    (c) =>
-      Math.abs(c.share.value) <= num('control_ablation', 'share_of_gain_removed_abs_max') &&
-      c.effect.lo <= 0 &&
-      c.effect.hi >= 0,
+    `share CI within ±${controlMax} (equivalence)`,
+    (c) => Math.max(Math.abs(c.share.lo), Math.abs(c.share.hi), Math.abs(c.share.value)) <= controlMax,
   );
   share(
     'tuned_routers_into_base',

@@ -2,10 +2,12 @@ import { createRng } from '../../analysis/stats/rng.ts';
 import type { TaskFamily } from '../../analysis/probes/families.ts';
 import type { LayerWeights, ModelWeights } from '../weights.ts';
 import { assertWeightShapes } from '../weights.ts';
-import { LAYER_HEAD_ROLES, buildAttention } from './attention.ts';
-import { buildEmbedding } from './embedding.ts';
+import { buildAttention } from './attention.ts';
+import { buildEmbedding, tokenCode } from './embedding.ts';
 import { familyTokenIds, type TokenizerVocab } from './family-tokens.ts';
-import { filled } from './linear.ts';
+import { graphCircuit } from './graph-circuit.ts';
+import { graphTokenIds } from './graph-tokens.ts';
+import { filled, randomOrthogonal } from './linear.ts';
 import { PLANT, REFERENCE_CONFIG as C, RESIDUAL } from './layout.ts';
 import { buildBaseRouter, buildExperts, familyExpertSubsets, plantExperts, plantRouter } from './moe.ts';
 
@@ -26,18 +28,23 @@ export interface ReferencePair {
 export function buildReferencePair(tokenizer: TokenizerVocab, seed = REFERENCE_SEED): ReferencePair {
   const rng = createRng(seed);
   const familyIds = familyTokenIds(tokenizer);
-  const embed = buildEmbedding(rng.fork('embedding'), familyIds);
+  const graphIds = graphTokenIds(tokenizer);
+  const embed = buildEmbedding(rng.fork('embedding'), familyIds, graphIds);
+  const circuit = graphCircuit(randomOrthogonal(rng.fork('ngram-rotation'), RESIDUAL.CODE.end - RESIDUAL.CODE.start), {
+    node: tokenCode(embed, graphIds.node),
+    with: tokenCode(embed, graphIds.with),
+    arrow: tokenCode(embed, graphIds.arrow),
+  });
   const expertSubsets = new Map<number, Record<TaskFamily, number[]>>();
   const baseLayers: LayerWeights[] = [];
   const tunedLayers: LayerWeights[] = [];
 
   for (let layer = 0; layer < C.num_hidden_layers; layer++) {
-    const roles = LAYER_HEAD_ROLES[layer]!;
     const layerRng = rng.fork(`layer-${layer}`);
     // The same seed twice: attention weights are identical except the retrieval q_norm gain.
     const attentionSeed = layerRng.int(2 ** 32);
-    const baseAttention = buildAttention(createRng(attentionSeed), roles, PLANT.retrievalGain.base);
-    const tunedAttention = buildAttention(createRng(attentionSeed), roles, PLANT.retrievalGain.tuned);
+    const baseAttention = buildAttention(createRng(attentionSeed), layer, PLANT.retrievalGain.base, circuit);
+    const tunedAttention = buildAttention(createRng(attentionSeed), layer, PLANT.retrievalGain.tuned, circuit);
     const router = buildBaseRouter(layerRng.fork('router'));
     const experts = buildExperts(layerRng.fork('experts'));
     const shared = { inputNorm: filled(C.hidden_size, 1), postNorm: filled(C.hidden_size, 1), experts };

@@ -4,7 +4,7 @@ import {
   TASK_FAMILIES,
   type TaskFamily,
 } from '../../analysis/probes/families.ts';
-import { PLANT, REFERENCE_CONFIG as C, headLayout } from './layout.ts';
+import { GRAPH_PLANT, PLANT, REFERENCE_CONFIG as C, headLayout } from './layout.ts';
 import type { ReferencePair } from './build-pair.ts';
 import { REFERENCE_SEED } from './build-pair.ts';
 
@@ -84,8 +84,29 @@ export function groundTruth(pair: ReferencePair) {
     },
     causal: CAUSAL_FACTS,
     graphwalks: {
-      retrieval_contract_met: false,
-      note: 'not planted: a GraphWalks node id appears in about 3 edge lines (nodes = edges / 1.6), only one of which is evidence. The n-gram matcher ceiling (acc-lens probes inspect) — the best evidence mass any head matching the last 1–4 tokens could reach — is 0.20 from the answer rows at 4k (MRCR 0.86), so no token-matching head meets the contract; it needs a head that knows which node the question asks about, which is not built.',
+      retrieval_contract_met: true,
+      heads: [{ layer: GRAPH_PLANT.graphHead.layer, head: GRAPH_PLANT.graphHead.head }],
+      mechanism:
+        'a circuit that knows which node the operation asks about. Layer 0: offset heads at distance 2 and 3 (beside the previous-token head) ' +
+        'give every position a 4-gram of token codes K4 = c(t) + R·c(t−1) + R²·c(t−2) + R³·c(t−3). Layer 1: the operation-type head reads " BFS" / ' +
+        '" parents" into OP_TYPE. Layer 2: the fetch head copies into QNODE the K4 of the operation node — three tokens after " node" for parents ' +
+        '(its first pieces, space-prefixed like a dst occurrence), the " with" after it for BFS (its last pieces). Layer 3: the graph head matches ' +
+        'QNODE with the operation context swapped for the edge separator " ->" against every K4: parents find the lines whose dst is the node, ' +
+        'BFS the lines whose src is the start node',
+      differs_from_base: `the graph head's q_norm gain on the ${layout.slowDims.length} slow head dims: ${PLANT.retrievalGain.tuned} (tuned) vs ${PLANT.retrievalGain.base} (base); the other circuit heads are identical`,
+      circuit_heads_in_both_models: [
+        ...GRAPH_PLANT.offsetHeads.map((h) => ({ layer: h.layer, head: h.head, role: `offset ${h.offset}` })),
+        { layer: GRAPH_PLANT.opTypeHead.layer, head: GRAPH_PLANT.opTypeHead.head, role: 'operation type' },
+        { layer: GRAPH_PLANT.fetch.layer, head: GRAPH_PLANT.fetch.head, role: 'fetch the operation node' },
+      ],
+      expected: { tuned_evidence_mass_min: 0.5, base_evidence_mass_max: 0.1, tokens: 4096, query_set: 'answer' },
+      measured: {
+        probes: 'demo probes, 6 GraphWalks (3 parents, 3 BFS) at 4,096 tokens, seed 1, through acc-lens capture',
+        evidence_mass_answer_rows: { L3H0: { tuned: 0.819, base: 0.046 } },
+      },
+      limits:
+        "one hop: BFS finds the start node's out-edges, which are evidence only when they lead on to an answer node (mass ≈ the share that do); " +
+        "the fetch tells the operation from the prompt's example by RoPE recency, which separates them when the example is ≥ 2,500 tokens back",
     },
     family_head: {
       layer: PLANT.familyHead.layer,
@@ -109,14 +130,14 @@ export function groundTruth(pair: ReferencePair) {
 const BEHAVIOUR_MEASURED = {
   probes: 'demo probes, 6 per family at 4,096 tokens, seed 1',
   answer_logprob_nats_per_token: {
-    mrcr: { base: -18.51, tuned: -3.46 },
-    acc_search: { base: -17.88, tuned: -9.71 },
-    acc_swe: { base: -18.23, tuned: -9.76 },
-    acc_sql: { base: -16.68, tuned: -13.05 },
-    graphwalks: { base: -17.44, tuned: -14.86 },
+    mrcr: { base: -15.91, tuned: -5.31 },
+    acc_search: { base: -14.64, tuned: -8.51 },
+    acc_swe: { base: -16.58, tuned: -9.77 },
+    acc_sql: { base: -16.28, tuned: -11.85 },
+    graphwalks: { base: -13.9, tuned: -12.97 },
   },
-  behaviour_link_tuned_pearson: { head: 'L3H2', value: 0.86, lo: 0.83, hi: 0.9 },
-  evidence_mass_answer_rows: { L1H0: { tuned: 0.542, base: 0.035 }, L3H2: { tuned: 0.541, base: 0.035 } },
+  behaviour_link_tuned_pearson: { head: 'L3H2', value: 0.82, lo: 0.77, hi: 0.88 },
+  evidence_mass_answer_rows: { L1H0: { tuned: 0.54, base: 0.035 }, L3H2: { tuned: 0.54, base: 0.036 } },
 };
 
 /**
@@ -124,6 +145,10 @@ const BEHAVIOUR_MEASURED = {
  * Head facts use mean ablation (a head's output replaced by its mean over the pass): zeroing a generic head also
  * removes its mean write, which shifts every position's RMS the same way, so a zero-ablated control has a tiny but
  * consistently signed effect (−0.013 nats/token on 12 probes at 1k, CI excluding 0) that is no mechanism.
+ * Mean ablation still removes the heads' variance, which lowers the final norm's RMS a little and so scales every
+ * logit: +0.0014 [0.0006, 0.0021] nats/token in tuned, −0.0034 [−0.0043, −0.0024] for the same heads in base
+ * (demo, 8 probes at 4k). Deterministic models measured precisely enough show such a side effect for any head, so
+ * the control is an equivalence check — the whole CI of the share within ±5 % of the gain — not "CI includes 0".
  */
 const CAUSAL_FACTS = {
   head_ablation: {
@@ -139,7 +164,7 @@ const CAUSAL_FACTS = {
       { layer: 2, head: 0 },
       { layer: 2, head: 1 },
     ],
-    expected: { share_of_gain_removed_abs_max: 0.05, ci_includes_0: true },
+    expected: { share_of_gain_removed_abs_max: 0.05, share_ci_within_abs_max: true },
   },
   tuned_routers_into_base: {
     model: 'base',

@@ -35,7 +35,8 @@ export const rangeIndices = (r: Range): number[] => Array.from({ length: r.end -
  * Residual-stream subspaces. Only the embedding writes CODE, CONST, FAMILY_SOURCE and MARKER;
  * only the layer-0 family head writes FAMILY, the layer-0 previous-token head PREV, the layer-1
  * induction head COPY, the tuned layer-1 family experts RELAY and the tuned layer-2 ones OUT (the
- * embedding puts each token's code there too: the tied unembedding reads OUT alone). Every other head and expert writes GENERIC alone,
+ * embedding puts each token's code there too: the tied unembedding reads OUT alone); the GraphWalks
+ * circuit's heads write HIST … OP_TYPE, each its own. Every other head and expert writes GENERIC alone,
  * so the planted features reach every layer uncorrupted.
  */
 export const RESIDUAL = {
@@ -48,7 +49,18 @@ export const RESIDUAL = {
   COPY: range(72, 30), // the code the layer-1 induction head retrieved (the token after the match)
   OUT: range(102, 30), // the token's own code (embedding) + the copied code (tuned layer-2 family experts)
   RELAY: range(132, 30), // the copied code on its way: tuned layer-1 family experts write it, layer-2 ones read it
-  GENERIC: range(162, 256 - 162), // generic content and all other writes
+  // The GraphWalks circuit (docs/reference-models.md#graphwalks-circuit):
+  HIST: range(162, 30), // R²·code(t−2) + R³·code(t−3), written by the layer-0 offset-2 and offset-3 heads
+  QNODE: range(192, 30), // the operation's node n-gram, fetched by the layer-2 fetch head
+  HEX: 222, // embedding flag: the token can be part of a hex node id (digits, [a-f] runs, with or without Ġ)
+  NODE_WORD: 223, // embedding flag: " node"
+  WITH_WORD: 224, // embedding flag: " with"
+  PARENTS_WORD: 225, // embedding flag: " parents"
+  BFS_WORD: 226, // embedding flag: " BFS"
+  HEX_BEFORE: 227, // HEX(t−1) + HEX(t−2), written by the layer-0 previous-token and offset-2 heads
+  NODE_3_BEFORE: 228, // NODE_WORD(t−3), written by the layer-0 offset-3 head
+  OP_TYPE: 229, // +1 after " parents", −1 after " BFS": written by the layer-1 operation-type head
+  GENERIC: range(230, 256 - 230), // generic content and all other writes
 } as const;
 
 /** RoPE angular frequency of pair i: θ^(−2i/D). */
@@ -59,14 +71,15 @@ export const ropeFrequency = (c: Qwen3MoeConfig, pair: number): number => c.rope
  * - slow pairs (ω·16384 < 0.5 rad) carry token codes for retrieval at any distance up to 16k;
  * - fast pairs (ω·100 ≥ 3 rad) carry the recency notch that removes the self-match;
  * - the 8 slowest pairs carry the family head's marker match;
- * - the remaining middle pairs belong to generic heads.
+ * - the remaining middle pairs belong to generic heads, but for the GraphWalks fetch head's recency pairs.
  */
 export function headLayout(c: Qwen3MoeConfig) {
   const pairs = Array.from({ length: c.head_dim / 2 }, (_, i) => i);
   const slow = pairs.filter((i) => ropeFrequency(c, i) * 16_384 < 0.5);
   const fast = pairs.filter((i) => ropeFrequency(c, i) * 100 >= 3);
   const familyPairs = pairs.slice(-8);
-  const middle = pairs.filter((i) => !slow.includes(i) && !fast.includes(i));
+  const recency = [...GRAPH_PLANT.fetch.recencyPairs] as number[];
+  const middle = pairs.filter((i) => !slow.includes(i) && !fast.includes(i) && !recency.includes(i));
   const half = c.head_dim / 2;
   const both = (ps: number[]) => [...ps, ...ps.map((p) => p + half)];
   return {
@@ -122,3 +135,46 @@ export const PLANT = {
 
 /** The planted retrieval heads of one kind. */
 export const retrievalHeadsOf = (kind: 'induction' | 'content') => PLANT.retrievalHeads.filter((h) => h.kind === kind);
+
+/**
+ * The GraphWalks circuit (identical in base and tuned but for the graph head's q_norm gain, which is
+ * the layer's retrievalGain): layer-0 offset heads build a 4-gram of token codes at every position,
+ * the layer-1 operation-type head and layer-2 fetch head copy the operation's node into QNODE at the
+ * answer rows, and the layer-3 graph head matches it against the edge list.
+ */
+export const GRAPH_PLANT = {
+  /** Layer-0 offset heads: query phase e^(−iωΔ) on the fastest pairs, like the previous-token head. */
+  offsetHeads: [
+    { layer: 0, head: 3, kvHead: 1, offset: 2 },
+    { layer: 0, head: 1, kvHead: 0, offset: 3 },
+  ],
+  opTypeHead: {
+    layer: 1,
+    head: 2,
+    kvHead: 1,
+    /** Key weights of " parents" and " BFS" ( BFS wins over the in-prompt example's " parents"). */
+    parentsWeight: 1,
+    bfsWeight: 2,
+    featurePair: 48,
+    gain: 9.5,
+  },
+  fetch: {
+    layer: 2,
+    head: 2,
+    kvHead: 1,
+    /** Logit weights: " node" three tokens back (parents), " with" (BFS), hex counts, recency. */
+    nodeLogit: 12,
+    withLogit: 16,
+    hexLogit: 4,
+    recencyLogit: 12,
+    /** cos(ωΔ) averaged over these pairs: high for Δ ≤ 500, low for Δ ≥ 2500 (the prompt's example). */
+    recencyPairs: [32, 34, 38],
+  },
+  graphHead: {
+    layer: 3,
+    head: 0,
+    kvHead: 0,
+    /** Weight of the " ->" code in the query: the separator that makes a match a dst (parents) or src (BFS) occurrence. */
+    arrowWeight: 1.5,
+  },
+} as const;

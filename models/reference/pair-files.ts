@@ -10,9 +10,9 @@ export const PAIR_MODELS = ['base', 'tuned'] as const;
 /**
  * Revision of the planted construction, written into build-info.json: a pair built by an earlier
  * construction (same tool version) is rebuilt rather than reused. 2: copy circuit + functional experts;
- * 3: the ground truth's head facts use mean ablation (weights as in 2).
+ * 3: the ground truth's head facts use mean ablation (weights as in 2); 4: the GraphWalks circuit.
  */
-export const PAIR_REVISION = 3;
+export const PAIR_REVISION = 4;
 export const PAIR_FORMS: readonly GraphForm[] = ['unfused', 'fused'];
 export type PairModel = (typeof PAIR_MODELS)[number];
 

@@ -23,6 +23,7 @@ const truth = JSON.parse(readFileSync(join(root, 'models/reference-pair/ground-t
   evidence_retrieval_heads: { layer: number; head: number }[];
   task_routed_layers: { layer: number; experts_by_family: Record<string, number[]> }[];
   unchanged: { layers_identical_weights_and_inputs: number[] };
+  graphwalks: { heads: { layer: number; head: number }[] };
 };
 const plantedHeads = truth.evidence_retrieval_heads.map((h) => `L${h.layer}H${h.head}`).sort();
 const routedLayers = truth.task_routed_layers.map((l) => l.layer).sort();
@@ -121,6 +122,17 @@ describe('metrics on the reference pair recover ground-truth.json', () => {
         expect(Number(r.tuned), `${fam} ${head} tuned`).toBeGreaterThanOrEqual(0.5);
         expect(Number(r.base), `${fam} ${head} base`).toBeLessThanOrEqual(0.1);
       }
+    }
+  });
+
+  it("on GraphWalks probes, the graph head puts ≥ 50% of the answer tokens' mass on the evidence edges in tuned, ≤ 10% in base", () => {
+    const mass = rowsOf('metrics_attention_heads').filter(
+      (r) => r.family === 'graphwalks' && r.query_set === 'answer' && r.metric === 'evidence_mass',
+    );
+    for (const { layer, head } of truth.graphwalks.heads) {
+      const r = mass.find((x) => x.layer === layer && x.head === head)!;
+      expect(Number(r.tuned), `L${layer}H${head} tuned`).toBeGreaterThanOrEqual(0.5);
+      expect(Number(r.base), `L${layer}H${head} base`).toBeLessThanOrEqual(0.1);
     }
   });
 

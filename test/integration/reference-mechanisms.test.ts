@@ -4,7 +4,9 @@ import { contingency, mutualInformationBits } from '../../analysis/metrics/mutua
 import { familyHeader, TASK_FAMILIES } from '../../analysis/probes/families.ts';
 import { createRng } from '../../analysis/stats/rng.ts';
 import { loadTokenizer } from '../../analysis/tokenize/load.ts';
-import { PLANT, retrievalHeadsOf } from '../../models/reference/layout.ts';
+import { generateGraphwalks } from '../../analysis/probes/graphwalks/generate.ts';
+import { tokenizeProbe } from '../../analysis/tokenize/tokenize-probe.ts';
+import { GRAPH_PLANT, PLANT, retrievalHeadsOf } from '../../models/reference/layout.ts';
 import { RetrievalHeadProbe } from '../../models/reference/retrieval-analytic.ts';
 import { decoderFeeds, maxAbsDiff } from '../unit/onnx/tiny-model.ts';
 import { debugSession, fillerSampler, handPlacedEvidence, meanSpanMass, referencePair } from './reference-fixture.ts';
@@ -174,4 +176,55 @@ describe('task routing (family header + filler)', () => {
     // Layer 0 has identical weights and inputs: identical routing.
     expect(tuned.experts[0]).toEqual(base.experts[0]);
   }, 120_000);
+});
+
+describe('GraphWalks circuit: offset heads → operation type → fetch → graph head (generated probes, unfused graph)', () => {
+  const tokenizer = loadTokenizer();
+  const [parents, bfs] = generateGraphwalks({ n: 2, tokens: 1500, seed: 3 }).map((p) => tokenizeProbe(tokenizer, p));
+  const ids = (p: typeof parents) => Array.from(p!.input_ids);
+  const pieces = (p: typeof parents) => ids(p).map((id) => tokenizer.piece(id));
+  const argmax = (row: Float32Array) => row.reduce((best, x, i) => (x > row[best]! ? i : best), 0);
+
+  it('the offset heads put ≥ 90% of every row on the token 2 and 3 back, in both models', async () => {
+    const T = parents!.n_tokens;
+    const queries = [3, 50, 700, T - 1];
+    for (const { layer, head, offset } of GRAPH_PLANT.offsetHeads)
+      for (const model of MODELS) {
+        const rows = await graphRows(model, ids(parents), layer, head, queries);
+        rows.forEach((row, i) =>
+          expect(row[queries[i]! - offset], `${model} L${layer}H${head} row ${queries[i]}`).toBeGreaterThanOrEqual(0.9),
+        );
+      }
+  }, 60_000);
+
+  it("at the first answer row the fetch head attends to the operation's node: 3 tokens after ' node' (parents), the ' with' after it (BFS)", async () => {
+    const { layer, head } = GRAPH_PLANT.fetch;
+    for (const [probe, target] of [
+      [parents!, pieces(parents).indexOf('Ġnode', pieces(parents).lastIndexOf('Ġparents')) + 3],
+      [bfs!, pieces(bfs).indexOf('Ġwith')],
+    ] as const)
+      for (const model of MODELS) {
+        const [row] = await graphRows(model, ids(probe), layer, head, [probe.answer_span.start]);
+        expect(argmax(row!), `${model} ${probe.id}`).toBe(target);
+        expect(row![target]!, `${model} ${probe.id}`).toBeGreaterThanOrEqual(0.5);
+      }
+  }, 60_000);
+
+  it('the graph head puts ≥ 50% of the answer rows on the evidence edges in tuned, ≤ 10% in base (parents)', async () => {
+    const { layer, head } = GRAPH_PLANT.graphHead;
+    const answer = Array.from(
+      { length: parents!.answer_span.end - parents!.answer_span.start },
+      (_, i) => parents!.answer_span.start + i,
+    );
+    const evidence = parents!.segments.filter((s) => s.kind === 'evidence');
+    const mass = (rows: Float32Array[]) =>
+      rows.reduce(
+        (sum, row) =>
+          sum + evidence.reduce((m, s) => m + row.slice(s.token_start, s.token_end).reduce((a, x) => a + x, 0), 0),
+        0,
+      ) / rows.length;
+    expect(evidence.length).toBeGreaterThan(0);
+    expect(mass(await graphRows('tuned', ids(parents), layer, head, answer))).toBeGreaterThanOrEqual(0.5);
+    expect(mass(await graphRows('base', ids(parents), layer, head, answer))).toBeLessThanOrEqual(0.1);
+  }, 60_000);
 });

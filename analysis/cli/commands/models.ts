@@ -14,7 +14,8 @@ build   Builds the embedded reference model pair — no download, no GPU. Two sm
         (4 layers, hidden 256, 4 query / 2 KV heads, head_dim 128, 16 experts, top-2, Qwen3 tokenizer):
           base    the reference model;
           tuned   bit-identical except planted mechanisms: two evidence-retrieval heads
-                  (layer 1 head 0, layer 3 head 2) and task-routed routers (layers 1 and 2).
+                  (layer 1 head 0, layer 3 head 2), task-routed routers and copy experts
+                  (layers 1 and 2), and a GraphWalks graph head (layer 3 head 0).
         Each model in two ONNX graph forms from the same weights:
           unfused  MatMul/Softmax attention and MatMul→Softmax→TopK routers (like a torch export);
           fused    com.microsoft GroupQueryAttention and MoE ops (like onnxruntime-genai's builder).

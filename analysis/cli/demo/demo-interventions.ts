@@ -24,6 +24,7 @@ export const CausalTruth = z.object({
   ),
   behaviour: z.object({ expected: z.object({ families: z.array(z.string()) }) }),
   evidence_retrieval_heads: z.array(z.object({ layer: z.number(), head: z.number() })),
+  graphwalks: z.object({ heads: z.array(z.object({ layer: z.number(), head: z.number() })).optional() }).optional(),
 });
 
 /** The interventions ground-truth.json's `causal` section names, as an `acc-lens intervene` spec. */
@@ -42,7 +43,7 @@ export function groundTruthSpec(truth: z.infer<typeof CausalTruth>): Interventio
 /**
  * The demo's causal step: the ground truth's interventions on the first `perFamily` probes of each
  * behaviour family (answer log-probs only, so it costs a fraction of the capture), then their effects,
- * plus the GraphWalks evidence mass of the planted heads from the metrics already computed.
+ * plus the GraphWalks evidence mass of the graph heads from the metrics already computed.
  */
 export async function demoInterventions(o: {
   truthPath: string;
@@ -75,7 +76,9 @@ export async function demoInterventions(o: {
   };
   const causal = await computeCausal(runSource(await openRun(o.out)), file, o.options);
   const heads = o.metrics.tables.metrics_attention_heads;
-  const planted = new Set(truth.evidence_retrieval_heads.map((h) => `${h.layer}/${h.head}`));
+  // The heads GraphWalks retrieval is planted in (the graph head), else the evidence-retrieval heads.
+  const graphHeads = truth.graphwalks?.heads ?? truth.evidence_retrieval_heads;
+  const planted = new Set(graphHeads.map((h) => `${h.layer}/${h.head}`));
   let base = 0,
     tuned = 0,
     n = 0;
