@@ -12,15 +12,7 @@ import {
   setOpTypeKv,
   setOpTypeQuery,
 } from './graph-circuit.ts';
-import {
-  GRAPH_PLANT,
-  PLANT,
-  REFERENCE_CONFIG as C,
-  RESIDUAL,
-  headLayout,
-  rangeIndices,
-  ropeFrequency,
-} from './layout.ts';
+import { GRAPH_PLANT, PLANT, REFERENCE_CONFIG as C, RESIDUAL, headLayout, rangeIndices } from './layout.ts';
 
 /** What a query head does. A planted head's KV head serves it alone; its sibling query heads are `uniform` (q = 0). */
 export type HeadRole =
@@ -34,7 +26,7 @@ export const LAYER_HEAD_ROLES: readonly HeadRole[][] = [
 ];
 
 /** Value dims a planted head reads; its uniform sibling reads the rest. */
-const PLANTED_VALUE_DIMS: Partial<Record<HeadRole, number>> = { previous: 31, induction: 30, opType: 1, fetch: 30 };
+const PLANTED_VALUE_DIMS: Partial<Record<HeadRole, number>> = { induction: 30, opType: 1, fetch: 30 };
 
 const D = C.head_dim;
 const GROUP = C.num_attention_heads / C.num_key_value_heads;
@@ -157,12 +149,9 @@ export function buildAttention(
         break;
       case 'previous':
         // Per-pair phase e^(−iω): q·k ∝ Σ cos(ω(Δ − 1)) over the fastest pairs, sharpest at Δ = 1.
-        layout.fastPairs.slice(0, PLANT.previousPairs).forEach((pair) => {
-          const w = ropeFrequency(C, pair);
-          q.set(base + pair, RESIDUAL.CONST, Math.cos(w));
-          q.set(base + pair + D / 2, RESIDUAL.CONST, -Math.sin(w));
+        setOffsetQuery(q, base, layout.fastPairs.slice(0, PLANT.previousPairs), 1);
+        for (const pair of layout.fastPairs.slice(0, PLANT.previousPairs))
           for (const d of [pair, pair + D / 2]) qNorm[d] = kNorm[d] = PLANT.previousGain;
-        });
         // o_proj: the attended code (value dims 0..29) → PREV at the embedding's scale, its hex flag → HEX_BEFORE.
         PREV.forEach((row, i) => o.set(row, base + i, TOKEN_RMS));
         o.set(RESIDUAL.HEX_BEFORE, base + CODE.length, TOKEN_RMS);

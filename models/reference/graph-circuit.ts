@@ -2,7 +2,7 @@ import { REFERENCE_CONFIG as C, GRAPH_PLANT, RESIDUAL, headLayout, rangeIndices,
 import type { Matrix } from './linear.ts';
 
 /**
- * The GraphWalks circuit's weights (docs/reference-models.md#graphwalks-circuit). Every position
+ * The GraphWalks circuit's weights (docs/reference-models.md, planted mechanism 4). Every position
  * carries a 4-gram of token codes K4(t) = c(t) + R·c(t−1) + R²·c(t−2) + R³·c(t−3) (CODE, PREV, HIST);
  * at the answer rows the fetch head copies the operation node's K4 into QNODE and the graph head
  * matches QNODE, shifted by the operation's separator, against the K4 of every edge-list position.

@@ -49,7 +49,7 @@ export const RESIDUAL = {
   COPY: range(72, 30), // the code the layer-1 induction head retrieved (the token after the match)
   OUT: range(102, 30), // the token's own code (embedding) + the copied code (tuned layer-2 family experts)
   RELAY: range(132, 30), // the copied code on its way: tuned layer-1 family experts write it, layer-2 ones read it
-  // The GraphWalks circuit (docs/reference-models.md#graphwalks-circuit):
+  // The GraphWalks circuit (docs/reference-models.md, planted mechanism 4):
   HIST: range(162, 30), // R²·code(t−2) + R³·code(t−3), written by the layer-0 offset-2 and offset-3 heads
   QNODE: range(192, 30), // the operation's node n-gram, fetched by the layer-2 fetch head
   HEX: 222, // embedding flag: the token can be part of a hex node id (digits, [a-f] runs, with or without Ġ)
@@ -152,7 +152,7 @@ export const GRAPH_PLANT = {
     layer: 1,
     head: 2,
     kvHead: 1,
-    /** Key weights of " parents" and " BFS" ( BFS wins over the in-prompt example's " parents"). */
+    /** Key weights of " parents" and " BFS" (" BFS" wins over the in-prompt example's " parents"). */
     parentsWeight: 1,
     bfsWeight: 2,
     featurePair: 48,
