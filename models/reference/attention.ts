@@ -166,10 +166,10 @@ export function buildAttention(
         break;
       }
       case 'opType':
-        setOpTypeQuery(q, o, qNorm, kNorm, base, LAYER1_RMS);
+        setOpTypeQuery({ q, o, qNorm, kNorm, base }, LAYER1_RMS);
         break;
       case 'fetch':
-        setFetchQuery(q, o, qNorm, kNorm, base, LAYER2_RMS);
+        setFetchQuery({ q, o, qNorm, kNorm, base }, LAYER2_RMS);
         break;
       case 'graph':
         setGraphQuery(q, base, rotation, circuit);

@@ -115,15 +115,17 @@ export function setOpTypeKv(k: Matrix, v: Matrix, g: number) {
   v.set(g * D, RESIDUAL.BFS_WORD, -1);
 }
 
+/** What a query head's builder writes: its q_proj and o_proj rows/columns from `base`, and the layer's q_norm / k_norm. */
+export interface QueryHead {
+  q: Matrix;
+  o: Matrix;
+  qNorm: Float32Array;
+  kNorm: Float32Array;
+  base: number;
+}
+
 /** The operation-type head: attends to the last " BFS", else the " parents" words; writes ±1 into OP_TYPE. */
-export function setOpTypeQuery(
-  q: Matrix,
-  o: Matrix,
-  qNorm: Float32Array,
-  kNorm: Float32Array,
-  base: number,
-  rms: number,
-) {
+export function setOpTypeQuery({ q, o, qNorm, kNorm, base }: QueryHead, rms: number) {
   const p = GRAPH_PLANT.opTypeHead;
   q.set(base + first(p.featurePair), RESIDUAL.CONST, 1);
   for (const d of OP_Q_BASELINE) q.set(base + d, RESIDUAL.CONST, BASELINE);
@@ -154,14 +156,7 @@ export function setFetchKv(k: Matrix, v: Matrix, g: number, circuit: GraphCircui
  * tokens after " node" (the node's first pieces), for BFS the " with" after it (its last pieces) —
  * and writes that position's K4 into QNODE. Bilinear in OP_TYPE: weights (CONST ± OP_TYPE)/2.
  */
-export function setFetchQuery(
-  q: Matrix,
-  o: Matrix,
-  qNorm: Float32Array,
-  kNorm: Float32Array,
-  base: number,
-  rms: number,
-) {
+export function setFetchQuery({ q, o, qNorm, kNorm, base }: QueryHead, rms: number) {
   const f = GRAPH_PLANT.fetch;
   const at = (pair: number, logit: number, sign: 1 | -1 | 0) => {
     q.set(base + first(pair), RESIDUAL.CONST, logit / FEATURE_UNIT / (sign === 0 ? 1 : 2));
