@@ -47,6 +47,7 @@ export function behaviourChart(
         labelOffset: fs * 2.8,
         tickFormat: '~g',
         ticks: 4,
+        inset: fs * 0.6, // keeps the extreme probes' dots off the panel edges
       },
       y: {
         label: 'answer log-prob (nats/token)',
@@ -56,6 +57,7 @@ export function behaviourChart(
         grid: true,
         nice: true,
         ticks: 5,
+        inset: fs * 0.4,
       },
 
       marks: [
