@@ -13,8 +13,11 @@ import { launchChromium, saveScreenshot, serveRun, settled, watchPage, type Page
  */
 const truth = JSON.parse(readFileSync('models/reference-pair/ground-truth.json', 'utf8')) as {
   evidence_retrieval_heads: { layer: number; head: number }[];
+  graphwalks: { heads: { layer: number; head: number }[] };
 };
 const planted = truth.evidence_retrieval_heads.map((h) => `L${h.layer}H${h.head}`).sort();
+/** The GraphWalks graph head: planted too, but it lifts only GraphWalks probes, so it is red, less so. */
+const graphHeads = truth.graphwalks.heads.map((h) => `L${h.layer}H${h.head}`);
 
 let server: ViewServer;
 let browser: Browser;
@@ -42,7 +45,7 @@ const chartTitle = (page: Page, id: string) => chart(page, id).locator('.canvas 
 const headOf = (c: SeenCell) => c.label.split(' ')[0]!;
 
 describe('the Δ head grid', () => {
-  it('shows the planted retrieval heads as its two most-red cells, well above every other head', async () => {
+  it('shows the planted retrieval heads as its two most-red cells, then the GraphWalks graph head, well above every other head', async () => {
     const { page, watch } = await open('?view=attention');
     const grid = chart(page, 'head-grid-delta');
     const cells = await readHeatmapCells(page, grid);
@@ -53,9 +56,16 @@ describe('the Δ head grid', () => {
     const red = (c: SeenCell) => rampPosition(c, ramp) - 0.5;
     const ranked = [...cells].sort((a, b) => red(b) - red(a));
     expect(ranked.slice(0, 2).map(headOf).sort()).toEqual(planted);
-    // They stand out: both near the red end, every other head at most a fifth of the way there.
+    // They stand out: both near the red end; the graph head next, visibly red; every other head at most a fifth of the way there.
     expect(red(ranked[1]!)).toBeGreaterThan(0.4);
-    for (const other of ranked.slice(2)) expect(Math.abs(red(other)), headOf(other)).toBeLessThan(0.1);
+    const rest = ranked.slice(2);
+    for (const g of graphHeads) {
+      const cell = rest.find((c) => headOf(c) === g)!;
+      expect(red(cell), g).toBeGreaterThan(0.1);
+      expect(red(cell), g).toBeLessThan(red(ranked[1]!));
+    }
+    for (const other of rest.filter((c) => !graphHeads.includes(headOf(c))))
+      expect(Math.abs(red(other)), headOf(other)).toBeLessThan(0.1);
     expect(watch.problems).toEqual([]);
     await page.close();
   });
