@@ -25,7 +25,7 @@ const PREV = rangeIndices(RESIDUAL.PREV);
 const HIST = rangeIndices(RESIDUAL.HIST);
 const QNODE = rangeIndices(RESIDUAL.QNODE);
 
-export function matMul(a: Float64Array, b: Float64Array): Float64Array {
+function matMul(a: Float64Array, b: Float64Array): Float64Array {
   const out = new Float64Array(N * N);
   for (let i = 0; i < N; i++)
     for (let k = 0; k < N; k++) {
@@ -35,7 +35,7 @@ export function matMul(a: Float64Array, b: Float64Array): Float64Array {
   return out;
 }
 
-export function matVec(a: Float64Array, v: ArrayLike<number>): Float64Array {
+function matVec(a: Float64Array, v: ArrayLike<number>): Float64Array {
   const out = new Float64Array(N);
   for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) out[i]! += a[i * N + j]! * v[j]!;
   return out;
@@ -46,14 +46,8 @@ export function graphCircuit(ngram: Float64Array, codes: GraphCircuit['codes']):
   return { ngram, ngram2, ngram3: matMul(ngram2, ngram), codes };
 }
 
-/** m[row0 + i, cols[j]] += scale · M[i, j] for a 30 × 30 block M (identity when M is null). */
-export function addBlock(
-  m: Matrix,
-  rows: readonly number[],
-  cols: readonly number[],
-  M: Float64Array | null,
-  scale = 1,
-) {
+/** m[rows[i], cols[j]] += scale · M[i, j] for a 30 × 30 block M (identity when M is null). */
+function addBlock(m: Matrix, rows: readonly number[], cols: readonly number[], M: Float64Array | null, scale = 1) {
   rows.forEach((r, i) =>
     cols.forEach((c, j) => {
       const x = M === null ? (i === j ? 1 : 0) : M[i * N + j]!;
