@@ -166,7 +166,7 @@ export function setFetchQuery({ q, o, qNorm, kNorm, base }: QueryHead, rms: numb
   const norm = Math.sqrt(FETCH_Q_BASELINE.length) * BASELINE;
   const gain = Math.sqrt((FEATURE_UNIT * norm * norm) / Math.sqrt(D));
   for (const pair of [...Object.values(FETCH_DIMS), ...f.recencyPairs]) qNorm[first(pair)] = kNorm[first(pair)] = gain;
-  Array.from({ length: N }, (_, i) => o.set(QNODE[i]!, base + i, rms));
+  QNODE.forEach((row, i) => o.set(row, base + i, rms));
 }
 
 /** Key of the graph KV head (layer 3): K4 rotated into the slow pairs. */
